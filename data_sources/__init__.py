@@ -1,0 +1,1 @@
+"""The warehouse seam: configuration, engine, schema, demo generator, load log."""
