@@ -131,6 +131,18 @@ def _person_keys(rng: np.random.Generator, n: int, salt: str) -> list[str]:
     return [hashlib.blake2b(f"{salt}:{v}".encode(), digest_size=8).hexdigest() for v in raw]
 
 
+def _pool_keys(rng: np.random.Generator, towns: np.ndarray, kind: str, county: int) -> list[str]:
+    """Recipients drawn from a township's pool, so one person may be helped several times."""
+    # Premium subsidy is paid once a year per person; aid for visits repeats within a pool of
+    # about 1,500 recipients per township.
+    pool = 1_000_000 if kind == "premium" else 1_500
+    idx = rng.integers(0, pool, len(towns))
+    return [
+        hashlib.blake2b(f"{county}:{t}:{kind == 'premium'}:{i}".encode(), digest_size=8).hexdigest()
+        for t, i in zip(towns, idx, strict=True)
+    ]
+
+
 # --- Geography ---------------------------------------------------------------------------------
 
 
@@ -343,7 +355,7 @@ def _assistance(geo: dict[str, pd.DataFrame], scale: Scale, rng: np.random.Gener
                         "record_id": np.arange(next_id, next_id + n),
                         "pay_date": [dt.date(year, m, int(d)) for d in day],
                         "year": year, "month": m, "township_code": t, "category": cat, "kind": kind,
-                        "amount": amount, "person_key": _person_keys(rng, n, f"a{c}"),
+                        "amount": amount, "person_key": _pool_keys(rng, t, kind, c),
                     }))
                     next_id += n
             # Poverty-return alerts (seed 002): 8 monthly batches from March to October.
@@ -452,6 +464,7 @@ def _drg(geo: dict[str, pd.DataFrame], scale: Scale, rng: np.random.Generator) -
     inst = geo["institution"]
     hosp = inst[inst.kind.isin(["hospital", "health_centre"])].reset_index(drop=True)
     size = np.where(hosp.kind == "hospital", np.where(hosp.level == "三级", 30.0, np.where(hosp.level == "二级", 8.0, 1.2)), 1.0)
+    size = size * rng.uniform(0.6, 1.4, len(hosp))
     share = size / size.sum()
     pace = rng.normal(1.0, 0.08, len(hosp)).clip(0.8, 1.25)  # some hospitals spend ahead of budget
     group_p = rng.dirichlet(np.ones(len(groups)) * 2)

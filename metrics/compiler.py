@@ -1,0 +1,209 @@
+"""Query spec -> one aggregated SELECT per model, with GROUP BY and WHERE in the warehouse.
+
+Identifiers come from the declarations in `metrics.catalog`; every value (period, filter codes,
+the viewer's townships, the codes inside metric conditions) is a bound parameter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Select, and_, case, distinct, func, select
+from sqlalchemy.sql import ColumnElement, FromClause
+
+from metrics.catalog import METRICS, MODELS, metric
+from metrics.model import Metric, Model, QuerySpec, Viewer
+
+
+class QueryError(ValueError):
+    """A spec that cannot be answered, with a Chinese message for the page."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ScopeDenied(QueryError):
+    """The viewer's scope does not cover what the spec asks for."""
+
+
+@dataclass(frozen=True)
+class ModelQuery:
+    model: Model
+    metrics: tuple[Metric, ...]
+    dims: tuple[str, ...]
+    statement: Select
+
+
+def expand(metric_ids: Iterable[str]) -> list[Metric]:
+    """The metrics asked for plus every input they need, inputs first, without repeats."""
+    seen: dict[str, Metric] = {}
+
+    def visit(mid: str) -> None:
+        if mid in seen:
+            return
+        m = metric(mid)
+        for dep in m.inputs:
+            visit(dep)
+        if m.count_metric:
+            visit(m.count_metric)
+        seen[mid] = m
+
+    for mid in metric_ids:
+        visit(mid)
+    return list(seen.values())
+
+
+def simple_by_model(metric_ids: Iterable[str]) -> dict[str, list[Metric]]:
+    grouped: dict[str, list[Metric]] = {}
+    for m in expand(metric_ids):
+        if m.kind == "simple":
+            assert m.model is not None
+            grouped.setdefault(m.model, []).append(m)
+    return grouped
+
+
+def _aggregate(m: Metric) -> ColumnElement:
+    expr = m.expr
+    if m.where is not None:
+        expr = case((m.where, expr))
+    if m.agg == "sum":
+        return func.sum(expr)
+    if m.agg == "count":
+        return func.count(expr)
+    if m.agg == "count_distinct":
+        return func.count(distinct(expr))
+    if m.agg == "avg":
+        return func.avg(expr)
+    raise QueryError(f"指标 {m.id} 的聚合方式未声明")
+
+
+def _from_clause(model: Model, join_names: Iterable[str]) -> FromClause:
+    ordered: list[str] = []
+
+    def visit(name: str) -> None:
+        if name in ordered:
+            return
+        for dep in model.joins[name].after:
+            visit(dep)
+        ordered.append(name)
+
+    for name in join_names:
+        visit(name)
+    clause: FromClause = model.table
+    for name in ordered:
+        join = model.joins[name]
+        clause = clause.join(join.table, join.on)
+    return clause
+
+
+def _dims_for(model: Model, spec: QuerySpec) -> tuple[str, ...]:
+    dims = []
+    for dim in spec.by:
+        if dim in model.dims:
+            dims.append(dim)
+        elif dim == "month" and model.time == "yearly":
+            continue  # a yearly value applies to every month of the year
+        else:
+            names = "、".join(m.label for m in simple_metrics_of(model, spec))
+            raise QueryError(f"指标({names})不能按“{dim_label(dim)}”分组。")
+    return tuple(dims)
+
+
+def simple_metrics_of(model: Model, spec: QuerySpec) -> list[Metric]:
+    return simple_by_model(spec.metrics).get(model.id, [])
+
+
+def _period_condition(model: Model, spec: QuerySpec) -> list[ColumnElement[bool]]:
+    p = spec.period
+    conds: list[ColumnElement[bool]] = []
+    if model.year_col is not None:
+        conds.append(model.year_col == p.year)
+    elif model.period_filter is not None:
+        conds.append(model.period_filter(p))
+    if model.month_col is None:
+        return conds
+    by_month = "month" in spec.by
+    if model.time == "flow":
+        conds.append(model.month_col.between(p.first_month, p.month))
+    elif by_month and p.mode == "ytd":  # stock, monthly series
+        conds.append(model.month_col <= p.month)
+    else:  # stock at the period's end
+        conds.append(model.month_col == p.month)
+    return conds
+
+
+def compile_model(model: Model, metrics: list[Metric], spec: QuerySpec, viewer: Viewer) -> ModelQuery:
+    dims = _dims_for(model, spec)
+    columns: list[ColumnElement] = []
+    group_by: list[ColumnElement] = []
+    joins: list[str] = list(model.period_joins)
+    for dim in dims:
+        binding = model.dims[dim]
+        columns.append(binding.key.label(dim))
+        group_by.append(binding.key)
+        for name, col in binding.labels:
+            columns.append(col.label(name))
+            group_by.append(col)
+        joins.extend(binding.joins)
+    columns.extend(_aggregate(m).label(m.id) for m in metrics)
+    for m in metrics:
+        joins.extend(m.joins)
+
+    conds = _period_condition(model, spec)
+    for dim, values in spec.filters:
+        if dim in model.dims:  # filters on dimensions a model lacks do not apply to it
+            binding = model.dims[dim]
+            conds.append(binding.key.in_(list(values)))
+            joins.extend(binding.joins)
+    if viewer.townships is not None:
+        if model.township is None:
+            names = "、".join(m.label for m in metrics)
+            raise ScopeDenied(f"{names}为县级统筹数据,不在本账号的乡镇查看范围内。")
+        binding = model.dims[model.township]
+        conds.append(binding.key.in_(sorted(viewer.townships)))
+        joins.extend(binding.joins)
+
+    stmt = select(*columns).select_from(_from_clause(model, joins)).where(and_(*conds))
+    if group_by:
+        stmt = stmt.group_by(*group_by).order_by(*[model.dims[d].key for d in dims])
+    return ModelQuery(model, tuple(metrics), dims, stmt)
+
+
+def compile_spec(spec: QuerySpec, viewer: Viewer) -> list[ModelQuery]:
+    """One statement per model the spec's metrics live in."""
+    unknown = [m for m in spec.metrics if m not in METRICS]
+    if unknown:
+        raise QueryError(f"未声明的指标:{'、'.join(unknown)}")
+    known_dims = {d for model in MODELS.values() for d in model.dims}
+    for dim in (*spec.by, *(d for d, _ in spec.filters)):
+        if dim not in known_dims:
+            raise QueryError(f"未声明的维度:{dim}")
+    return [
+        compile_model(MODELS[model_id], metrics, spec, viewer)
+        for model_id, metrics in simple_by_model(spec.metrics).items()
+    ]
+
+
+DIM_LABELS = {
+    "township": "乡镇",
+    "scheme": "险种",
+    "person_group": "人群",
+    "month": "月份",
+    "flow": "收支",
+    "item": "项目",
+    "category": "救助对象类别",
+    "kind": "救助类型",
+    "population_type": "人员类型",
+    "institution": "机构",
+    "batch": "集采批次",
+    "level": "集采层级",
+    "product": "中选产品",
+    "drg": "DRG组",
+    "outlier": "病例类型",
+}
+
+
+def dim_label(dim: str) -> str:
+    return DIM_LABELS.get(dim, dim)

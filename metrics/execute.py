@@ -1,0 +1,153 @@
+"""Runs a spec on a connection: compiled statements -> one small frame with derived metrics.
+
+No Streamlit here (benchmarks and tests call it directly); `metrics.service` adds caching and the
+viewer of the session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine
+
+from metrics import settings, suppress
+from metrics.catalog import METRICS
+from metrics.compiler import ModelQuery, compile_spec, expand
+from metrics.model import DeriveContext, QuerySpec, Viewer
+
+
+@dataclass(frozen=True)
+class Result:
+    spec: QuerySpec
+    frame: pd.DataFrame
+    statements: tuple[str, ...] = ()
+    params: tuple[dict, ...] = ()
+    suppressed: bool = False
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def empty(self) -> bool:
+        """True when the warehouse had no fact rows for the spec (all metrics missing or zero)."""
+        if self.frame.empty:
+            return True
+        values = self.frame[[m for m in self.spec.metrics if m in self.frame.columns]]
+        return bool(values.isna().all().all())
+
+    def value(self, metric_id: str) -> float | None:
+        """The single value of a metric in an ungrouped result (None when missing)."""
+        if self.frame.empty or metric_id not in self.frame.columns:
+            return None
+        v = self.frame[metric_id].iloc[0]
+        return None if pd.isna(v) else float(v)
+
+
+def render_sql(query: ModelQuery, engine_or_conn: Engine | Connection) -> tuple[str, dict]:
+    """The statement as the warehouse receives it, with its parameters shown apart (查看SQL)."""
+    compiled = query.statement.compile(
+        dialect=engine_or_conn.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    return str(compiled), dict(compiled.params)
+
+
+def _to_numeric(frame: pd.DataFrame, metric_ids: list[str]) -> pd.DataFrame:
+    for mid in metric_ids:
+        if mid in frame.columns:
+            frame[mid] = pd.to_numeric(frame[mid].astype(object), errors="coerce").astype(float)
+    return frame
+
+
+def _label_columns(queries: list[ModelQuery]) -> set[str]:
+    return {name for q in queries for d in q.dims for name, _ in q.model.dims[d].labels}
+
+
+def _merge(frames: list[tuple[ModelQuery, pd.DataFrame]], by: tuple[str, ...]) -> pd.DataFrame:
+    """Joins per-model frames on their common dimensions; a model without a dimension broadcasts."""
+    if not frames:
+        return pd.DataFrame()
+    label_cols = _label_columns([q for q, _ in frames])
+    labels: dict[str, pd.DataFrame] = {}
+    for q, frame in frames:
+        for dim in q.dims:
+            cols = [dim] + [n for n, _ in q.model.dims[dim].labels]
+            if len(cols) > 1:
+                part = frame[cols].drop_duplicates(dim)
+                labels[dim] = pd.concat([labels.get(dim), part]).drop_duplicates(dim)
+    ordered = sorted(frames, key=lambda qf: -len(qf[0].dims))
+    merged = ordered[0][1].drop(columns=[c for c in label_cols if c in ordered[0][1].columns])
+    for q, frame in ordered[1:]:
+        frame = frame.drop(columns=[c for c in label_cols if c in frame.columns])
+        on = [d for d in q.dims if d in merged.columns]
+        if on:
+            merged = merged.merge(frame, on=on, how="outer")
+        else:
+            merged = merged.merge(frame, how="cross")
+    for dim, table in labels.items():
+        merged = merged.merge(table, on=dim, how="left")
+    sort_cols = [("township_order" if d == "township" and "township_order" in merged else d)
+                 for d in by if d in merged.columns or d == "township"]
+    sort_cols = [c for c in sort_cols if c in merged.columns]
+    if sort_cols:
+        merged = merged.sort_values(sort_cols, kind="stable")
+    return merged.reset_index(drop=True)
+
+
+def derive(frame: pd.DataFrame, spec: QuerySpec) -> pd.DataFrame:
+    ctx = DeriveContext(spec.period, spec.by)
+    for m in expand(spec.metrics):
+        if m.kind == "derived" and m.compute is not None:
+            frame[m.id] = (m.compute(frame, ctx) if not frame.empty else pd.Series(dtype=float))
+            frame[m.id] = frame[m.id].replace([np.inf, -np.inf], np.nan)
+    return frame
+
+
+def _sensitive(spec: QuerySpec) -> tuple[list[str], list[str]]:
+    """Columns to hide in small rows (sensitive metrics and what derives from them) and counts."""
+    involved = expand(spec.metrics)
+    sensitive = {m.id for m in involved if m.sensitive}
+    for m in involved:
+        if m.kind == "derived" and any(i in sensitive for i in m.inputs):
+            sensitive.add(m.id)
+    counts = [
+        m.id for m in involved
+        if m.sensitive and (m.count_metric is None) and m.agg in ("count", "count_distinct")
+    ]
+    return sorted(sensitive), counts
+
+
+def execute(conn: Connection | Engine, spec: QuerySpec, viewer: Viewer) -> Result:
+    """Compiles and runs the spec for the viewer; returns the merged frame and the SQL run."""
+    queries = compile_spec(spec, viewer)
+    frames: list[tuple[ModelQuery, pd.DataFrame]] = []
+    statements, params = [], []
+    if isinstance(conn, Engine):
+        with conn.connect() as c:
+            return execute(c, spec, viewer)
+    for q in queries:
+        rows = conn.execute(q.statement)
+        frame = pd.DataFrame(rows.fetchall(), columns=list(rows.keys()))
+        frames.append((q, _to_numeric(frame, [m.id for m in q.metrics])))
+        sql, bound = render_sql(q, conn)
+        statements.append(sql)
+        params.append(bound)
+    merged = derive(_merge(frames, spec.by), spec)
+    suppressed = False
+    sensitive, counts = _sensitive(spec)
+    if sensitive and counts and not viewer.can_see_small_cells:
+        merged = suppress.apply(
+            merged,
+            sensitive_columns=sensitive,
+            count_columns=counts,
+            dims=spec.by,
+            threshold=settings.SMALL_CELL_THRESHOLD,
+        )
+        suppressed = bool(merged[suppress.SUPPRESSED].any())
+    keep = [c for c in merged.columns if c not in METRICS or c in spec.metrics]
+    return Result(
+        spec=spec,
+        frame=merged[keep],
+        statements=tuple(statements),
+        params=tuple(params),
+        suppressed=suppressed,
+    )

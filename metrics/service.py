@@ -1,0 +1,176 @@
+"""The metrics layer as pages see it: cached, scoped to the session's viewer, freshness-aware.
+
+Pages call `fetch(spec)`; they never pass a viewer. The viewer is put into the session by app.py
+(login/scope) and read here, so a page cannot widen its own scope; the viewer is part of the cache
+key, so two viewers never share a cached result. The load log's newest load id is part of the key
+too, so a new load invalidates every cached result at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from data_sources.config import warehouse_url
+from data_sources.demo import DEMO_SOURCE_PREFIX
+from data_sources.engine import WarehouseError, check_warehouse, create_warehouse_engine
+from data_sources.schema import load_log
+from metrics import settings
+from metrics.compare import attach_changes
+from metrics.execute import Result, execute
+from metrics.model import QuerySpec, Viewer
+
+VIEWER_KEY = "_viewer"
+FRESHNESS_TTL_SECONDS = 30
+
+
+@st.cache_resource(show_spinner=False)
+def get_engine(url: str) -> Engine:
+    # The dashboard only reads; DuckDB files open read-only so several processes can share them.
+    return create_warehouse_engine(url, read_only=url.startswith("duckdb"))
+
+
+def engine() -> Engine:
+    return get_engine(warehouse_url())
+
+
+def current_viewer() -> Viewer:
+    """The session's viewer as app.py set it; the narrowest scope when nothing was set."""
+    viewer = st.session_state.get(VIEWER_KEY)
+    if isinstance(viewer, Viewer):
+        return viewer
+    return Viewer(name="anonymous", townships=frozenset())
+
+
+def set_viewer(viewer: Viewer) -> None:
+    """Only app.py calls this, after login (or in demo mode)."""
+    st.session_state[VIEWER_KEY] = viewer
+
+
+@dataclass(frozen=True)
+class Freshness:
+    version: int
+    period_end: dt.date | None
+    loaded_at: dt.datetime | None
+    is_demo: bool
+
+    @property
+    def latest(self) -> tuple[int, int] | None:
+        return None if self.period_end is None else (self.period_end.year, self.period_end.month)
+
+    def label(self) -> str:
+        if self.period_end is None:
+            return "数据截至:尚无数据"
+        return f"数据截至:{self.period_end.year}年{self.period_end.month}月{self.period_end.day}日"
+
+
+@st.cache_data(ttl=FRESHNESS_TTL_SECONDS, show_spinner=False)
+def _freshness(url: str) -> Freshness:
+    eng = get_engine(url)
+    status = check_warehouse(eng)
+    if not status.ok:
+        raise WarehouseError(status.message)
+    with eng.connect() as conn:
+        version, period_end, loaded_at = conn.execute(
+            select(func.max(load_log.c.load_id), func.max(load_log.c.period_end),
+                   func.max(load_log.c.loaded_at))
+        ).one()
+        latest_source = conn.execute(
+            select(load_log.c.source).order_by(load_log.c.load_id.desc()).limit(1)
+        ).scalar()
+    return Freshness(
+        version=int(version or 0),
+        period_end=pd.Timestamp(period_end).date() if period_end is not None else None,
+        loaded_at=loaded_at,
+        is_demo=bool(latest_source and str(latest_source).startswith(DEMO_SOURCE_PREFIX)),
+    )
+
+
+def freshness() -> Freshness:
+    """The newest load (version, 数据截至, demo or not); raises WarehouseError in Chinese."""
+    try:
+        return _freshness(warehouse_url())
+    except WarehouseError:
+        raise
+    except SQLAlchemyError as exc:
+        raise WarehouseError(f"读取数据加载日志失败:{type(exc).__name__}。请检查数据仓库连接。") from exc
+
+
+@st.cache_data(
+    ttl=settings.CACHE_TTL_SECONDS, max_entries=settings.CACHE_MAX_ENTRIES, show_spinner=False
+)
+def _cached_execute(url: str, spec: QuerySpec, viewer: Viewer, version: int) -> Result:
+    del version  # part of the cache key only: a new load changes it
+    return execute(get_engine(url), spec, viewer)
+
+
+def fetch(spec: QuerySpec) -> Result:
+    """Runs a spec for the session's viewer, cached per (warehouse, spec, viewer, load)."""
+    version = freshness().version
+    try:
+        return _cached_execute(warehouse_url(), spec, current_viewer(), version)
+    except SQLAlchemyError as exc:
+        raise WarehouseError(
+            f"查询数据仓库失败({type(exc).__name__}),请稍后重试或联系系统管理员。"
+        ) from exc
+
+
+def fetch_with_yoy(spec: QuerySpec) -> Result:
+    """The spec with `<m>_prev` and `<m>_chg` columns for the same period of the previous year."""
+    current = fetch(spec)
+    previous = fetch(spec.with_period(spec.period.previous_year()))
+    frame = attach_changes(current.frame, previous.frame, spec.by, spec.metrics)
+    return Result(
+        spec=spec,
+        frame=frame,
+        statements=current.statements + previous.statements,
+        params=current.params + previous.params,
+        suppressed=current.suppressed or previous.suppressed,
+    )
+
+
+def fetch_with_mom(spec: QuerySpec) -> Result:
+    """The spec for one month with 环比 columns `<m>_prev_mom`/`<m>_chg_mom` (previous month)."""
+    current = fetch(spec)
+    previous = fetch(spec.with_period(spec.period.previous_month()))
+    frame = attach_changes(current.frame, previous.frame, spec.by, spec.metrics, suffix="_mom")
+    return Result(spec=spec, frame=frame, statements=current.statements + previous.statements,
+                  params=current.params + previous.params,
+                  suppressed=current.suppressed or previous.suppressed)
+
+
+@st.cache_data(ttl=settings.CACHE_TTL_SECONDS, show_spinner=False)
+def _members(url: str, version: int) -> tuple[pd.DataFrame, tuple[int, ...]]:
+    del version
+    from data_sources.schema import enrollment, township
+
+    with get_engine(url).connect() as conn:
+        towns = pd.DataFrame(
+            conn.execute(
+                select(township.c.code, township.c.name, township.c.sort_order).order_by(
+                    township.c.sort_order
+                )
+            ).fetchall(),
+            columns=["code", "name", "sort_order"],
+        )
+        years = tuple(
+            int(y) for y in conn.execute(select(enrollment.c.year).distinct()).scalars()
+        )
+    return towns, tuple(sorted(years))
+
+
+def townships() -> pd.DataFrame:
+    """Townships the session's viewer may see (code, name, sort_order), in official order."""
+    towns, _ = _members(warehouse_url(), freshness().version)
+    scope = current_viewer().townships
+    return towns if scope is None else towns[towns.code.isin(scope)].reset_index(drop=True)
+
+
+def years() -> tuple[int, ...]:
+    """Years that have enrollment data."""
+    return _members(warehouse_url(), freshness().version)[1]

@@ -1,0 +1,123 @@
+"""Policy thresholds and tunables of the metrics layer: the ONE place to change them.
+
+Every value here is a setting, not a law of nature: DOMAIN.md asks that each band carries its
+source, because provinces and counties differ. Change a value here (or override it in a local
+settings module later), never copy the number into a page.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+# --- 时序进度 assessment -------------------------------------------------------------------
+
+# Setting. Source: 局内约定 (bureau convention) for red/amber/green against 时序进度; adjustable.
+# A ratio difference: 0.05 = 5 percentage points behind time progress is still amber.
+RAG_AMBER_PP: float = 0.05
+
+# Setting. Source: DOMAIN.md "时序进度": employees accrue monthly, so the plan expects m/12.
+EMPLOYEE_PLAN: str = "linear"
+
+# Setting. Cumulative expected share of the resident annual target by the END of each month.
+# Source: DOMAIN.md, residents pay in the campaign from September of the previous year to
+# February (seed 004: the 2024 campaign was extended to 29 Feb 2024), so the year is mostly
+# complete by March. The 85% / 97% shares are a local assumption; adjustable.
+RESIDENT_CAMPAIGN_PLAN: dict[int, float] = {
+    1: 0.85,
+    2: 0.97,
+    **{month: 1.0 for month in range(3, 13)},
+}
+
+# --- 基金 months payable -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthsBand:
+    """Bands for 累计结余可支付月数, in months; ``source`` says where the numbers come from.
+
+    Reading: below ``low_alert`` too little (red), ``low_alert``..``reasonable_low`` low (amber),
+    ``reasonable_low``..``reasonable_high`` reasonable (green), up to ``high_alert`` high
+    (amber), above ``high_alert`` too much kept (red).
+    """
+
+    low_alert: float = 3
+    reasonable_low: float = 6
+    reasonable_high: float = 9
+    high_alert: float = 15
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        bounds = (self.low_alert, self.reasonable_low, self.reasonable_high, self.high_alert)
+        if bounds[0] < 0 or any(a > b for a, b in itertools.pairwise(bounds)):
+            raise ValueError(
+                "可支付月数区间设置有误:须满足 0 ≤ 预警下限 ≤ 合理下限 ≤ 合理上限 ≤ 预警上限,"
+                f"当前为 {bounds}。"
+            )
+
+
+# Setting, keyed by scheme code. Source: 人社部发〔2009〕67号 as quoted in DOMAIN.md; to be
+# confirmed against the local (provincial) rule before the figures are used in a report.
+MONTHS_PAYABLE_BANDS: dict[str, MonthsBand] = {
+    "employee": MonthsBand(
+        3,
+        6,
+        9,
+        15,
+        source="人社部发〔2009〕67号:6-9个月合理,超过15个月结余过多,低于3个月结余不足(待核对本地规定)",
+    ),
+    # The resident scheme's own rule is about shares of the year's funding (see the two shares
+    # below); the same months band is shown so both schemes read alike on the overview.
+    "resident": MonthsBand(
+        3,
+        6,
+        9,
+        15,
+        source="参照职工医保6-9个月区间;居民医保另有当期结余≤15%、累计结余≤25%的规定(待核对本地规定)",
+    ),
+}
+
+# Setting. Source: DOMAIN.md (residents' scheme): yearly surplus ≤ 15% of the year's funding.
+RESIDENT_MAX_CURRENT_SURPLUS_SHARE: float = 0.15
+
+# Setting. Source: DOMAIN.md (residents' scheme): cumulative balance ≤ 25% of the year's funding.
+RESIDENT_MAX_CUMULATIVE_SURPLUS_SHARE: float = 0.25
+
+# --- 参保扩面 goals ------------------------------------------------------------------------
+
+# Setting. Source: seed 001, 参保率 goal ≥ 95%.
+COVERAGE_GOAL: float = 0.95
+
+# Setting. Source: seed 002, poverty-alleviated and monitored persons must be 100% enrolled.
+POVERTY_COVERAGE_GOAL: float = 1.0
+
+# --- 医疗救助 ------------------------------------------------------------------------------
+
+# Setting. Source: seed 002, yearly personal out-of-pocket above which a person is flagged for
+# poverty-return monitoring, by household category (元).
+POVERTY_OOP_THRESHOLD_YUAN: dict[str, int] = {"脱贫人口": 9968, "一般农户": 19936}
+
+# Setting. Source: DOMAIN.md (named poor households are sensitive) and the issue: counts from 1
+# to this threshold are shown as "<10" to people without the right to see them.
+SMALL_CELL_THRESHOLD: int = 10
+
+# --- 集中带量采购 / DRG --------------------------------------------------------------------
+
+# Setting. Source: seed 004 (institutions behind time progress get a warning and an interview);
+# the 10 percentage point margin is a local assumption. Ratio difference.
+PROCUREMENT_LAG_PP: float = 0.10
+
+# Setting. Local assumption: a hospital paying its DRG budget more than 5 percentage points
+# faster than time progress is "over pace". Ratio difference.
+DRG_OVER_PACE_PP: float = 0.05
+
+# --- Technical tunables (not policy) -------------------------------------------------------
+
+# Setting. Query cache lifetime; the warehouse is loaded at most a few times a day.
+CACHE_TTL_SECONDS: int = 600
+
+# Setting. Upper bound on cached query results, so a long-running big-screen session stays small.
+CACHE_MAX_ENTRIES: int = 512
+
+# Setting. Big-screen auto refresh interval.
+AUTO_REFRESH_SECONDS: int = 300

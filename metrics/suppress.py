@@ -1,0 +1,81 @@
+"""Small-cell suppression for sensitive counts (named poor households, DOMAIN.md §3).
+
+A row whose count lies in 1..threshold hides every sensitive figure it carries (the count, the
+amount paid to those few people, rates computed from them). Then complementary suppression: where
+a dimension's cells would add up to a total that is shown elsewhere, a single hidden cell could be
+recovered by subtraction, so a second cell of the same group is hidden too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+SUPPRESSED = "_suppressed"
+
+
+def small_rows(frame: pd.DataFrame, count_columns: Sequence[str], threshold: int) -> pd.Series:
+    """True where any count is between 1 and threshold (0 reveals nothing: nobody)."""
+    mask = pd.Series(False, index=frame.index)
+    for col in count_columns:
+        values = pd.to_numeric(frame[col], errors="coerce")
+        mask |= values.between(1, threshold)
+    return mask
+
+
+def complementary(
+    frame: pd.DataFrame, mask: pd.Series, dims: Sequence[str], size_column: str
+) -> pd.Series:
+    """Widens the mask so no group along any dimension has exactly one hidden cell.
+
+    For each dimension d, rows sharing all other dimensions form a group whose sum is a margin
+    a reader may know; a lone hidden cell in such a group also hides the smallest visible
+    non-empty cell of the group. Repeats until nothing changes.
+
+    >>> f = pd.DataFrame({"t": ["a", "a", "a"], "c": ["x", "y", "z"], "n": [3, 40, 50]})
+    >>> complementary(f, pd.Series([True, False, False]), ["t", "c"], "n").tolist()
+    [True, True, False]
+    """
+    mask = mask.copy()
+    if not dims or frame.empty:
+        return mask
+    sizes = pd.to_numeric(frame[size_column], errors="coerce").fillna(0)
+    changed = True
+    while changed:
+        changed = False
+        for dim in dims:
+            others = [d for d in dims if d != dim]
+            groups = frame.groupby(others, dropna=False, sort=False).groups if others else {
+                None: frame.index
+            }
+            for index in groups.values():
+                hidden = mask.loc[index]
+                if hidden.sum() != 1 or len(index) < 2:
+                    continue
+                candidates = sizes.loc[index][~hidden & (sizes.loc[index] > 0)]
+                if candidates.empty:
+                    continue
+                mask.loc[candidates.idxmin()] = True
+                changed = True
+    return mask
+
+
+def apply(
+    frame: pd.DataFrame,
+    *,
+    sensitive_columns: Sequence[str],
+    count_columns: Sequence[str],
+    dims: Sequence[str],
+    threshold: int,
+) -> pd.DataFrame:
+    """Blanks sensitive columns in small rows and marks them in a boolean `_suppressed` column."""
+    if frame.empty or not sensitive_columns:
+        return frame.assign(**{SUPPRESSED: False})
+    mask = small_rows(frame, count_columns, threshold)
+    mask = complementary(frame, mask, [d for d in dims if d in frame.columns], count_columns[0])
+    out = frame.copy()
+    for col in sensitive_columns:
+        out[col] = out[col].astype(float).where(~mask)
+    out[SUPPRESSED] = mask
+    return out

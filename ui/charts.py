@@ -1,0 +1,180 @@
+"""Chart builders: one function per chart kind, used on screen and (later) in exports.
+
+Every chart carries its Chinese title (scope, period, subject), its unit and the source line,
+so an exported image stands on its own in a briefing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import altair as alt
+import pandas as pd
+
+from metrics.status import Status
+
+FONT = "Noto Sans CJK SC, WenQuanYi Micro Hei, Microsoft YaHei, PingFang SC, sans-serif"
+STATUS_COLORS = {s.label: s.color for s in Status}
+PRIMARY = "#1f5fa8"
+SECOND = "#e07b39"
+PLAN = "#7a7a7a"
+
+
+@dataclass(frozen=True)
+class ChartText:
+    """Title and the lines under it: '向塘镇 2023年1-10月 参保任务完成率', unit, source."""
+
+    title: str
+    unit: str = ""
+    source: str = ""
+
+    def subtitle(self) -> list[str]:
+        parts = [p for p in (f"单位:{self.unit}" if self.unit else "", self.source) if p]
+        return ["  ".join(parts)] if parts else []
+
+
+def _finish(chart: alt.TopLevelMixin, text: ChartText, height: int) -> alt.TopLevelMixin:
+    return (
+        chart.properties(
+            title=alt.TitleParams(
+                text.title, subtitle=text.subtitle(), anchor="start", fontSize=15,
+                subtitleColor="#666", subtitleFontSize=11,
+            ),
+            height=height,
+            width="container",
+        )
+        .configure(font=FONT)
+        .configure_axis(labelFontSize=12, titleFontSize=12, labelLimit=160)
+        .configure_legend(labelFontSize=12, titleFontSize=12, orient="bottom")
+        .configure_view(stroke=None)
+    )
+
+
+def ranked_bars(
+    frame: pd.DataFrame,
+    *,
+    label: str,
+    value: str,
+    value_title: str,
+    text: ChartText,
+    status: str | None = None,
+    expected: float | None = None,
+    expected_label: str = "时序进度",
+    percent: bool = True,
+    key_field: str | None = None,
+) -> alt.TopLevelMixin:
+    """Horizontal bars sorted best first, coloured by status, with a rule at time progress.
+
+    `key_field` names a column carried in the data for click-through (drill-down selection).
+    """
+    fmt = ".1%" if percent else ",.2f"
+    base = alt.Chart(frame)
+    select = alt.selection_point(name="pick", fields=[key_field] if key_field else [label])
+    color = (
+        alt.Color(f"{status}:N", title="状态",
+                  scale=alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values())))
+        if status
+        else alt.value(PRIMARY)
+    )
+    tooltip = [alt.Tooltip(f"{label}:N", title=""), alt.Tooltip(f"{value}:Q", title=value_title, format=fmt)]
+    order = alt.EncodingSortField(field=value, op="sum", order="descending")
+    bars = base.mark_bar().encode(
+        y=alt.Y(f"{label}:N", sort=order, title=None),
+        x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=fmt)),
+        color=color,
+        opacity=alt.condition(select, alt.value(1.0), alt.value(0.55)),
+        tooltip=tooltip,
+    ).add_params(select)
+    labels = base.mark_text(align="left", dx=3, fontSize=11).encode(
+        y=alt.Y(f"{label}:N", sort=order), x=f"{value}:Q", text=alt.Text(f"{value}:Q", format=fmt)
+    )
+    layers = [bars, labels]
+    if expected is not None:
+        rule = alt.Chart(pd.DataFrame({"v": [expected], "t": [expected_label]}))
+        layers.append(rule.mark_rule(color=PLAN, strokeDash=[6, 3], size=2).encode(
+            x="v:Q", tooltip=[alt.Tooltip("t:N", title=""), alt.Tooltip("v:Q", format=fmt, title="值")]
+        ))
+    height = max(160, 22 * len(frame))
+    return _finish(alt.layer(*layers), text, height)
+
+
+def monthly_lines(
+    frame: pd.DataFrame,
+    *,
+    series: str,
+    value: str,
+    value_title: str,
+    text: ChartText,
+    percent: bool = False,
+    dashed: tuple[str, ...] = (),
+) -> alt.TopLevelMixin:
+    """Lines by month (column 'month'), one per series; series named in `dashed` are plans."""
+    fmt = ".1%" if percent else ",.2f"
+    chart = alt.Chart(frame).mark_line(point=True).encode(
+        x=alt.X("month:O", title="月份", axis=alt.Axis(labelExpr="datum.value + '月'", labelAngle=0)),
+        y=alt.Y(f"{value}:Q", title=value_title, axis=alt.Axis(format=fmt)),
+        color=alt.Color(f"{series}:N", title=None),
+        strokeDash=alt.condition(
+            alt.FieldOneOfPredicate(field=series, oneOf=list(dashed)) if dashed else alt.datum.month < 0,
+            alt.value([6, 3]), alt.value([1, 0]),
+        ),
+        tooltip=[alt.Tooltip("month:O", title="月份"), alt.Tooltip(f"{series}:N", title=""),
+                 alt.Tooltip(f"{value}:Q", title=value_title, format=fmt)],
+    )
+    return _finish(chart, text, 300)
+
+
+def monthly_bars(
+    frame: pd.DataFrame,
+    *,
+    stack: str,
+    value: str,
+    value_title: str,
+    text: ChartText,
+    column: str | None = None,
+) -> alt.TopLevelMixin:
+    """Stacked bars by month, e.g. spending by item; optional side-by-side `column` (income/spending)."""
+    enc = {
+        "x": alt.X("month:O", title="月份", axis=alt.Axis(labelExpr="datum.value + '月'", labelAngle=0)),
+        "y": alt.Y(f"{value}:Q", title=value_title, stack=True),
+        "color": alt.Color(f"{stack}:N", title=None),
+        "tooltip": [alt.Tooltip("month:O", title="月份"), alt.Tooltip(f"{stack}:N", title=""),
+                    alt.Tooltip(f"{value}:Q", title=value_title, format=",.2f")],
+    }
+    if column:
+        enc["xOffset"] = alt.XOffset(f"{column}:N", title=None)
+    return _finish(alt.Chart(frame).mark_bar().encode(**enc), text, 300)
+
+
+def donut(frame: pd.DataFrame, *, category: str, value: str, text: ChartText) -> alt.TopLevelMixin:
+    """Structure of a total (e.g. spending by item), with shares in the tooltip."""
+    total = float(frame[value].sum()) or 1.0
+    data = frame.assign(share=frame[value] / total)
+    chart = alt.Chart(data).mark_arc(innerRadius=60, outerRadius=110).encode(
+        theta=alt.Theta(f"{value}:Q", stack=True),
+        color=alt.Color(f"{category}:N", title=None, sort="-theta"),
+        tooltip=[alt.Tooltip(f"{category}:N", title=""), alt.Tooltip(f"{value}:Q", format=",.2f", title=text.unit),
+                 alt.Tooltip("share:Q", format=".1%", title="占比")],
+    )
+    return _finish(chart, text, 280)
+
+
+def grouped_bars(
+    frame: pd.DataFrame,
+    *,
+    category: str,
+    group: str,
+    value: str,
+    value_title: str,
+    text: ChartText,
+) -> alt.TopLevelMixin:
+    """Bars per category with one bar per group side by side (e.g. budget vs paid per hospital)."""
+    chart = alt.Chart(frame).mark_bar().encode(
+        y=alt.Y(f"{category}:N", title=None, sort=None),
+        x=alt.X(f"{value}:Q", title=value_title),
+        yOffset=alt.YOffset(f"{group}:N"),
+        color=alt.Color(f"{group}:N", title=None),
+        tooltip=[alt.Tooltip(f"{category}:N", title=""), alt.Tooltip(f"{group}:N", title=""),
+                 alt.Tooltip(f"{value}:Q", title=value_title, format=",.2f")],
+    )
+    return _finish(chart, text, max(200, 34 * frame[category].nunique()))
