@@ -20,7 +20,9 @@ from ui.nav import PAGES
 
 log = logging.getLogger("yibao")
 
-st.set_page_config(page_title="医保决策驾驶舱", page_icon=":material/health_and_safety:", layout="wide")
+st.set_page_config(
+    page_title="医保决策驾驶舱", page_icon=":material/health_and_safety:", layout="wide"
+)
 
 
 def _viewer() -> Viewer:
@@ -40,8 +42,10 @@ def main() -> None:
         st.caption(f"当前数据仓库:{redact(warehouse_url())}")
         st.stop()
     notes = state.init_from_url()
-    pages = [st.Page(p.path, title=p.title, url_path=p.url_path, icon=p.icon,
-                     default=(i == 0)) for i, p in enumerate(PAGES)]
+    pages = [
+        st.Page(p.path, title=p.title, url_path=p.url_path, icon=p.icon, default=(i == 0))
+        for i, p in enumerate(PAGES)
+    ]
     pg = st.navigation(pages)
     with st.sidebar:
         st.markdown("#### 医保决策驾驶舱")
@@ -57,7 +61,9 @@ def main() -> None:
         st.error(exc.message)
     except Exception:
         log.exception("page %s failed", pg.title)
-        st.error("页面出现意外错误,已记录日志。请刷新页面或调整查询条件;如仍出现,请联系系统管理员。")
+        st.error(
+            "页面出现意外错误,已记录日志。请刷新页面或调整查询条件;如仍出现,请联系系统管理员。"
+        )
 
 
 main()

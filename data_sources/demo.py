@@ -51,7 +51,9 @@ DRG_PAID_SHARE_OF_BUDGET = 0.985
 PROCUREMENT_SAVINGS_2023 = 52_000_000.0
 OPENING_BALANCE_2022 = {"resident": 180_000_000.0, "employee": 120_000_000.0}
 
-RESIDENT_CURVE = np.array([0.86, 0.955, 0.965, 0.97, 0.974, 0.978, 0.981, 0.984, 0.987, 0.99, 0.995, 1.0])
+RESIDENT_CURVE = np.array(
+    [0.86, 0.955, 0.965, 0.97, 0.974, 0.978, 0.981, 0.984, 0.987, 0.99, 0.995, 1.0]
+)
 EMPLOYEE_CURVE = np.linspace(0.93, 1.0, 12)
 
 # Monthly profiles of fund items (shares of the year; each sums to 1).
@@ -60,7 +62,10 @@ _QUARTERLY = np.array([0, 0, 0.25, 0, 0, 0.25, 0, 0, 0.25, 0, 0, 0.25])
 _SETTLEMENT = np.array([0.085, 0.065, 0.08, 0.08, 0.08, 0.08, 0.08, 0.08, 0.08, 0.08, 0.09, 0.12])
 INCOME_ITEMS = {
     "resident": {
-        "contribution": (0.38, np.array([0.40, 0.30, 0.06, 0.03, 0.02, 0.02, 0.02, 0.02, 0.03, 0.03, 0.03, 0.04])),
+        "contribution": (
+            0.38,
+            np.array([0.40, 0.30, 0.06, 0.03, 0.02, 0.02, 0.02, 0.02, 0.03, 0.03, 0.03, 0.04]),
+        ),
         "subsidy": (0.60, np.array([0, 0, 0.30, 0, 0, 0.25, 0, 0, 0.25, 0, 0, 0.20])),
         "interest": (0.015, _QUARTERLY),
         "other_income": (0.005, _FLAT),
@@ -106,7 +111,11 @@ class Scale:
     counties: int
 
 
-SCALES = {"county": Scale("county", 1), "city": Scale("city", 10), "province": Scale("province", 50)}
+SCALES = {
+    "county": Scale("county", 1),
+    "city": Scale("city", 10),
+    "province": Scale("province", 50),
+}
 
 
 def months_loaded(year: int) -> int:
@@ -151,7 +160,9 @@ def _geography(scale: Scale, rng: np.random.Generator) -> dict[str, pd.DataFrame
     for c in range(scale.counties):
         prefix = "" if c == 0 else names.COUNTY_PREFIXES[(c - 1) % len(names.COUNTY_PREFIXES)]
         county_code = COUNTY_CODE if c == 0 else f"36{c + 1:02d}{(c // 50) + 21:02d}"
-        sizes = np.array([t[1] for t in names.TOWNSHIPS]) * (1 if c == 0 else rng.uniform(0.7, 1.3, 20))
+        sizes = np.array([t[1] for t in names.TOWNSHIPS]) * (
+            1 if c == 0 else rng.uniform(0.7, 1.3, 20)
+        )
         reg = _split_exact(REGISTERED_POP_2023, sizes)
         # 南昌县: 260 village clinics and 262 designated pharmacies (seed 002).
         village_counts = _split_exact(260, sizes)
@@ -162,8 +173,15 @@ def _geography(scale: Scale, rng: np.random.Generator) -> dict[str, pd.DataFrame
             for year in YEARS:
                 drift = 1 + (year - CALIBRATION_YEAR) * rng.normal(-0.003, 0.002)
                 registered = int(reg[i] * drift)
-                pops.append((year, code, registered, int(registered * rng.uniform(0.88, 1.25)),
-                             int(registered * rng.uniform(0.035, 0.06))))
+                pops.append(
+                    (
+                        year,
+                        code,
+                        registered,
+                        int(registered * rng.uniform(0.88, 1.25)),
+                        int(registered * rng.uniform(0.035, 0.06)),
+                    )
+                )
             n_villages = int(village_counts[i])
             for v in range(n_villages):
                 stem = names.VILLAGE_STEMS[(i * 7 + v) % len(names.VILLAGE_STEMS)]
@@ -173,23 +191,65 @@ def _geography(scale: Scale, rng: np.random.Generator) -> dict[str, pd.DataFrame
                     vname = f"{stem}{v // len(names.VILLAGE_STEMS) + 1}{kind}"
                 vcode = f"{code}{v + 1:03d}"
                 villages.append((vcode, code, vname, kind))
-                insts.append((f"H{vcode}", f"{prefix}{tname}{vname}卫生室", "village_clinic", "未定级", code, vcode))
-            insts.append((f"H{code}01", f"{prefix}{tname}卫生院", "health_centre", "一级", code, None))
+                insts.append(
+                    (
+                        f"H{vcode}",
+                        f"{prefix}{tname}{vname}卫生室",
+                        "village_clinic",
+                        "未定级",
+                        code,
+                        vcode,
+                    )
+                )
+            insts.append(
+                (f"H{code}01", f"{prefix}{tname}卫生院", "health_centre", "一级", code, None)
+            )
             n_pharm = int(pharmacy_counts[i])
             for p in range(n_pharm):
-                insts.append((f"P{code}{p + 1:03d}", f"{prefix}{tname}第{p + 1}大药房", "pharmacy", "未定级", code, None))
+                insts.append(
+                    (
+                        f"P{code}{p + 1:03d}",
+                        f"{prefix}{tname}第{p + 1}大药房",
+                        "pharmacy",
+                        "未定级",
+                        code,
+                        None,
+                    )
+                )
         seat = towns[c * 20][0]
         for h, (hname, level) in enumerate(names.HOSPITALS):
-            insts.append((f"H{county_code}9{h:02d}", f"{prefix or '本'}{hname}", "hospital", level, seat, None))
+            insts.append(
+                (
+                    f"H{county_code}9{h:02d}",
+                    f"{prefix or '本'}{hname}",
+                    "hospital",
+                    level,
+                    seat,
+                    None,
+                )
+            )
         # Private hospitals spread over the bigger towns bring the county to ~312 medical institutions.
         for h in range(26):
             town = towns[c * 20 + h % 10]
-            insts.append((f"H{county_code}8{h:02d}", f"{town[1]}民营医院{h // 10 + 1}", "hospital", "一级", town[0], None))
+            insts.append(
+                (
+                    f"H{county_code}8{h:02d}",
+                    f"{town[1]}民营医院{h // 10 + 1}",
+                    "hospital",
+                    "一级",
+                    town[0],
+                    None,
+                )
+            )
     return {
         "township": pd.DataFrame(towns, columns=["code", "name", "sort_order"]),
-        "township_population": pd.DataFrame(pops, columns=["year", "township_code", "registered", "resident", "poverty"]),
+        "township_population": pd.DataFrame(
+            pops, columns=["year", "township_code", "registered", "resident", "poverty"]
+        ),
         "village": pd.DataFrame(villages, columns=["code", "township_code", "name", "kind"]),
-        "institution": pd.DataFrame(insts, columns=["code", "name", "kind", "level", "township_code", "village_code"]),
+        "institution": pd.DataFrame(
+            insts, columns=["code", "name", "kind", "level", "township_code", "village_code"]
+        ),
     }
 
 
@@ -201,7 +261,9 @@ GROUP_SHARES = {
 }
 
 
-def _enrollment(geo: dict[str, pd.DataFrame], scale: Scale, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
+def _enrollment(
+    geo: dict[str, pd.DataFrame], scale: Scale, rng: np.random.Generator
+) -> dict[str, pd.DataFrame]:
     towns = geo["township"]
     pop = geo["township_population"].set_index(["year", "township_code"])
     emp_share = np.tile([t[2] for t in names.TOWNSHIPS], scale.counties)
@@ -214,11 +276,13 @@ def _enrollment(geo: dict[str, pd.DataFrame], scale: Scale, rng: np.random.Gener
         weights = {"resident": reg23 * (1 - emp_share[idx]), "employee": reg23 * emp_share[idx]}
         for scheme in ("resident", "employee"):
             curve = RESIDENT_CURVE if scheme == "resident" else EMPLOYEE_CURVE
-            completion = rng.normal(0.985 if scheme == "resident" else 1.0, 0.035, 20).clip(0.88, 1.08)
+            completion = rng.normal(0.985 if scheme == "resident" else 1.0, 0.035, 20).clip(
+                0.88, 1.08
+            )
             lag = rng.uniform(0.0, 0.05, 20)  # slow townships lag the campaign in the first months
             for year in YEARS:
                 growth = YEAR_GROWTH[f"{scheme}_target"][year]
-                tgt = _split_exact(int(round(TARGET_2023[scheme] * growth)), weights[scheme])
+                tgt = _split_exact(round(TARGET_2023[scheme] * growth), weights[scheme])
                 final = tgt * (completion + rng.normal(0, 0.01, 20))
                 if year == CALIBRATION_YEAR:
                     at_cal = (final * np.clip(curve[CALIBRATION_MONTH - 1] - lag * 0.2, 0, 1)).sum()
@@ -234,18 +298,26 @@ def _enrollment(geo: dict[str, pd.DataFrame], scale: Scale, rng: np.random.Gener
                         rest -= group_final[g]
                     group_final["general"] = max(rest, 0)
                     for m in range(1, months_loaded(year) + 1):
-                        share_m = curve[m - 1] if m == 12 else np.clip(curve[m - 1] - lag[i] * (1 - m / 12), 0, 1)
+                        share_m = (
+                            curve[m - 1]
+                            if m == 12
+                            else np.clip(curve[m - 1] - lag[i] * (1 - m / 12), 0, 1)
+                        )
                         for g, gf in group_final.items():
                             # Poverty-alleviated persons are enrolled in full by the campaign (seed 002: 100%).
                             value = gf if g == "poverty" and m >= 2 else gf * share_m
-                            facts.append((year, m, code, scheme, g, int(round(value))))
-    enroll = pd.DataFrame(facts, columns=["year", "month", "township_code", "scheme", "person_group", "enrolled"])
+                            facts.append((year, m, code, scheme, g, round(value)))
+    enroll = pd.DataFrame(
+        facts, columns=["year", "month", "township_code", "scheme", "person_group", "enrolled"]
+    )
     if scale.counties == 1:
         enroll = _pin_calibration(enroll)
     del n
     return {
         "enrollment": enroll,
-        "enrollment_target": pd.DataFrame(targets, columns=["year", "township_code", "scheme", "target"]),
+        "enrollment_target": pd.DataFrame(
+            targets, columns=["year", "township_code", "scheme", "target"]
+        ),
     }
 
 
@@ -255,9 +327,17 @@ def _pin_calibration(enroll: pd.DataFrame) -> pd.DataFrame:
     A constant shift over the year keeps every series non-decreasing.
     """
     for scheme, want in ENROLLED_OCT_2023.items():
-        at = (enroll.year == CALIBRATION_YEAR) & (enroll.month == CALIBRATION_MONTH) & (enroll.scheme == scheme)
+        at = (
+            (enroll.year == CALIBRATION_YEAR)
+            & (enroll.month == CALIBRATION_MONTH)
+            & (enroll.scheme == scheme)
+        )
         diff = want - int(enroll.loc[at, "enrolled"].sum())
-        pick = (enroll.year == CALIBRATION_YEAR) & (enroll.scheme == scheme) & (enroll.person_group == "general")
+        pick = (
+            (enroll.year == CALIBRATION_YEAR)
+            & (enroll.scheme == scheme)
+            & (enroll.person_group == "general")
+        )
         biggest = enroll.loc[pick & at].sort_values("enrolled").township_code.iloc[-1]
         enroll.loc[pick & (enroll.township_code == biggest), "enrolled"] += diff
     return enroll
@@ -276,7 +356,9 @@ def _fund(scale: Scale, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     k = scale.counties
     for scheme in ("resident", "employee"):
         for flow, items in (("income", INCOME_ITEMS[scheme]), ("spending", SPENDING_ITEMS[scheme])):
-            jan_oct = (INCOME_JAN_OCT_2023 if flow == "income" else SPENDING_JAN_OCT_2023)[scheme] * k
+            jan_oct = (INCOME_JAN_OCT_2023 if flow == "income" else SPENDING_JAN_OCT_2023)[
+                scheme
+            ] * k
             for item, spec in items.items():
                 share, profile = spec[0], spec[1]
                 per_visit = spec[2] if flow == "spending" else None
@@ -286,13 +368,17 @@ def _fund(scale: Scale, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
                     noise = rng.normal(1, 0.03, 12)
                     amounts = base_year * growth * profile * noise
                     if year == CALIBRATION_YEAR:
-                        amounts[:CALIBRATION_MONTH] *= jan_oct * share / amounts[:CALIBRATION_MONTH].sum()
+                        amounts[:CALIBRATION_MONTH] *= (
+                            jan_oct * share / amounts[:CALIBRATION_MONTH].sum()
+                        )
                     for m in range(1, months_loaded(year) + 1):
                         if amounts[m - 1] <= 0:
                             continue
                         visits = None if per_visit is None else amounts[m - 1] / per_visit
                         rows.append([year, m, scheme, flow, item, float(amounts[m - 1]), visits])
-    ledger = pd.DataFrame(rows, columns=["year", "month", "scheme", "flow", "item", "amount", "person_times"])
+    ledger = pd.DataFrame(
+        rows, columns=["year", "month", "scheme", "flow", "item", "amount", "person_times"]
+    )
     # Visits are calibrated on seed 002's 59.16万 reimbursed visits in Jan–Oct 2023.
     cal = (ledger.year == CALIBRATION_YEAR) & (ledger.month <= CALIBRATION_MONTH)
     ledger["person_times"] *= VISITS_JAN_OCT_2023 * k / ledger.loc[cal, "person_times"].sum()
@@ -304,7 +390,10 @@ def _fund(scale: Scale, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
         for scheme in ("resident", "employee"):
             opening.append((year, scheme, round(balance[scheme], 2)))
             this = ledger[(ledger.year == year) & (ledger.scheme == scheme)]
-            balance[scheme] += this.loc[this.flow == "income", "amount"].sum() - this.loc[this.flow == "spending", "amount"].sum()
+            balance[scheme] += (
+                this.loc[this.flow == "income", "amount"].sum()
+                - this.loc[this.flow == "spending", "amount"].sum()
+            )
     return {
         "fund_ledger": ledger,
         "fund_opening_balance": pd.DataFrame(opening, columns=["year", "scheme", "amount"]),
@@ -313,17 +402,33 @@ def _fund(scale: Scale, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
 
 # --- 医疗救助 -------------------------------------------------------------------------------------
 
-CATEGORY_SHARES = {"tekun": 0.08, "dibao": 0.45, "monitor": 0.20, "dibao_edge": 0.15, "illness": 0.12}
-PREMIUM_BY_CATEGORY = {"tekun": 380.0, "dibao": 285.0, "monitor": 190.0, "dibao_edge": 190.0, "illness": 0.0}
+CATEGORY_SHARES = {
+    "tekun": 0.08,
+    "dibao": 0.45,
+    "monitor": 0.20,
+    "dibao_edge": 0.15,
+    "illness": 0.12,
+}
+PREMIUM_BY_CATEGORY = {
+    "tekun": 380.0,
+    "dibao": 285.0,
+    "monitor": 190.0,
+    "dibao_edge": 190.0,
+    "illness": 0.0,
+}
 KIND_PROFILE = {
-    "premium": np.array([0.55, 0.35, 0.05, 0.01, 0.005, 0.005, 0.005, 0.005, 0.005, 0.005, 0.0, 0.0]),
+    "premium": np.array(
+        [0.55, 0.35, 0.05, 0.01, 0.005, 0.005, 0.005, 0.005, 0.005, 0.005, 0.0, 0.0]
+    ),
     "outpatient": _FLAT,
     "inpatient": _FLAT,
 }
 KIND_MEAN_AMOUNT = {"outpatient": 325.0, "inpatient": 3600.0}
 
 
-def _assistance(geo: dict[str, pd.DataFrame], scale: Scale, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
+def _assistance(
+    geo: dict[str, pd.DataFrame], scale: Scale, rng: np.random.Generator
+) -> dict[str, pd.DataFrame]:
     pop = geo["township_population"]
     frames, alerts = [], []
     next_id = 1
@@ -332,12 +437,18 @@ def _assistance(geo: dict[str, pd.DataFrame], scale: Scale, rng: np.random.Gener
     for c in range(scale.counties):
         codes = geo["township"]["code"].to_numpy()[c * 20 : c * 20 + 20]
         for year in YEARS:
-            pov = pop[(pop.year == year) & pop.township_code.isin(codes)].set_index("township_code").loc[codes, "poverty"]
+            pov = (
+                pop[(pop.year == year) & pop.township_code.isin(codes)]
+                .set_index("township_code")
+                .loc[codes, "poverty"]
+            )
             town_p = (pov / pov.sum()).to_numpy()
             growth = YEAR_GROWTH["assistance"][year]
             for kind, jan_oct in ASSIST_COUNT_JAN_OCT_2023.items():
                 profile = KIND_PROFILE[kind]
-                per_month = _split_exact(int(round(jan_oct / profile[:CALIBRATION_MONTH].sum() * growth)), profile)
+                per_month = _split_exact(
+                    round(jan_oct / profile[:CALIBRATION_MONTH].sum() * growth), profile
+                )
                 for m in range(1, months_loaded(year) + 1):
                     n = int(per_month[m - 1])
                     if n == 0:
@@ -351,27 +462,47 @@ def _assistance(geo: dict[str, pd.DataFrame], scale: Scale, rng: np.random.Gener
                         mean = KIND_MEAN_AMOUNT[kind]
                         amount = rng.lognormal(np.log(mean) - 0.5 * 0.8**2, 0.8, n)
                     day = rng.integers(1, 29, n)
-                    frames.append(pd.DataFrame({
-                        "record_id": np.arange(next_id, next_id + n),
-                        "pay_date": [dt.date(year, m, int(d)) for d in day],
-                        "year": year, "month": m, "township_code": t, "category": cat, "kind": kind,
-                        "amount": amount, "person_key": _pool_keys(rng, t, kind, c),
-                    }))
+                    frames.append(
+                        pd.DataFrame(
+                            {
+                                "record_id": np.arange(next_id, next_id + n),
+                                "pay_date": [dt.date(year, m, int(d)) for d in day],
+                                "year": year,
+                                "month": m,
+                                "township_code": t,
+                                "category": cat,
+                                "kind": kind,
+                                "amount": amount,
+                                "person_key": _pool_keys(rng, t, kind, c),
+                            }
+                        )
+                    )
                     next_id += n
             # Poverty-return alerts (seed 002): 8 monthly batches from March to October.
-            n_year = int(round(ALERTS_2023 * growth))
+            n_year = round(ALERTS_2023 * growth)
             batch_months = list(range(3, 11))
             per_batch = _split_exact(n_year, np.ones(len(batch_months)))
             for m, n in zip(batch_months, per_batch, strict=True):
                 if year == LAST_YEAR and m > LAST_MONTH:
                     continue
                 ptype = rng.choice(["tuopin", "nonghu"], size=n, p=[0.7, 0.3])
-                oop = np.where(ptype == "tuopin", 9968 + rng.exponential(6000, n), 19936 + rng.exponential(8000, n))
-                alerts.append(pd.DataFrame({
-                    "year": year, "month": m, "person_key": _person_keys(rng, n, f"p{c}{year}{m}"),
-                    "township_code": rng.choice(codes, size=n, p=town_p), "population_type": ptype,
-                    "oop_amount": _round_cents(oop),
-                }))
+                oop = np.where(
+                    ptype == "tuopin",
+                    9968 + rng.exponential(6000, n),
+                    19936 + rng.exponential(8000, n),
+                )
+                alerts.append(
+                    pd.DataFrame(
+                        {
+                            "year": year,
+                            "month": m,
+                            "person_key": _person_keys(rng, n, f"p{c}{year}{m}"),
+                            "township_code": rng.choice(codes, size=n, p=town_p),
+                            "population_type": ptype,
+                            "oop_amount": _round_cents(oop),
+                        }
+                    )
+                )
     assist = pd.concat(frames, ignore_index=True)
     # Calibrate the amounts of outpatient and inpatient aid so Jan–Oct 2023 equals seed 002.
     cal = (assist.year == CALIBRATION_YEAR) & (assist.month <= CALIBRATION_MONTH)
@@ -394,26 +525,56 @@ def _procurement(geo: dict[str, pd.DataFrame], rng: np.random.Generator) -> dict
     drug_cycle = 0
     for b, (level, bname, start, end) in enumerate(names.BATCHES):
         code = f"JC{b + 1:02d}"
-        batches.append((code, bname, level, dt.date.fromisoformat(start), dt.date.fromisoformat(end)))
+        batches.append(
+            (code, bname, level, dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+        )
         for p in range(int(rng.integers(6, 12))):
             generic, spec = names.DRUGS[drug_cycle % len(names.DRUGS)]
             drug_cycle += 1
             before = float(rng.lognormal(np.log(12), 0.9))
             drop = float(rng.uniform(0.42, 0.86))
-            products.append((f"{code}-{p + 1:02d}", code, generic, spec, round(before, 4), round(before * (1 - drop), 4)))
-    batch_df = pd.DataFrame(batches, columns=["batch_code", "name", "level", "start_date", "end_date"])
-    prod_df = pd.DataFrame(products, columns=["product_code", "batch_code", "generic_name", "spec", "price_before", "price_after"])
+            products.append(
+                (
+                    f"{code}-{p + 1:02d}",
+                    code,
+                    generic,
+                    spec,
+                    round(before, 4),
+                    round(before * (1 - drop), 4),
+                )
+            )
+    batch_df = pd.DataFrame(
+        batches, columns=["batch_code", "name", "level", "start_date", "end_date"]
+    )
+    prod_df = pd.DataFrame(
+        products,
+        columns=[
+            "product_code",
+            "batch_code",
+            "generic_name",
+            "spec",
+            "price_before",
+            "price_after",
+        ],
+    )
     inst = geo["institution"]
     buyers = inst[inst.kind.isin(["hospital", "health_centre"])].reset_index(drop=True)
-    size = np.where(buyers.kind == "hospital", np.where(buyers.level == "三级", 8.0, np.where(buyers.level == "二级", 3.0, 0.8)), 1.0)
+    size = np.where(
+        buyers.kind == "hospital",
+        np.where(buyers.level == "三级", 8.0, np.where(buyers.level == "二级", 3.0, 0.8)),
+        1.0,
+    )
     pace = rng.normal(1.0, 0.12, len(buyers)).clip(0.6, 1.3)  # laggards buy slower than agreed
     agreements, purchases = [], []
     prod_batch = prod_df.merge(batch_df, on="batch_code")
     for year in YEARS:
         for _, prod in prod_batch.iterrows():
-            months = np.array([
-                prod.start_date <= dt.date(year, m, 28) and prod.end_date >= dt.date(year, m, 1) for m in range(1, 13)
-            ])
+            months = np.array(
+                [
+                    prod.start_date <= dt.date(year, m, 28) and prod.end_date >= dt.date(year, m, 1)
+                    for m in range(1, 13)
+                ]
+            )
             if not months.any():
                 continue
             take = rng.random(len(buyers)) < 0.55
@@ -425,13 +586,21 @@ def _procurement(geo: dict[str, pd.DataFrame], rng: np.random.Generator) -> dict
                 for m in np.flatnonzero(months) + 1:
                     if year == LAST_YEAR and m > LAST_MONTH:
                         continue
-                    purchases.append((year, int(m), prod.product_code, buyers.code[j], int(monthly[m - 1])))
-    agree_df = pd.DataFrame(agreements, columns=["year", "product_code", "institution_code", "agreed_volume"])
-    purch_df = pd.DataFrame(purchases, columns=["year", "month", "product_code", "institution_code", "volume"])
+                    purchases.append(
+                        (year, int(m), prod.product_code, buyers.code[j], int(monthly[m - 1]))
+                    )
+    agree_df = pd.DataFrame(
+        agreements, columns=["year", "product_code", "institution_code", "agreed_volume"]
+    )
+    purch_df = pd.DataFrame(
+        purchases, columns=["year", "month", "product_code", "institution_code", "volume"]
+    )
     # Scale volumes so the 2023 savings are of the size seed 004 implies for a county.
     unit_saving = prod_df.set_index("product_code")
     unit_saving = unit_saving.price_before - unit_saving.price_after
-    saving23 = (purch_df[purch_df.year == CALIBRATION_YEAR].set_index("product_code").volume * unit_saving).sum()
+    saving23 = (
+        purch_df[purch_df.year == CALIBRATION_YEAR].set_index("product_code").volume * unit_saving
+    ).sum()
     factor = PROCUREMENT_SAVINGS_2023 / saving23
     agree_df["agreed_volume"] = (agree_df.agreed_volume * factor).round().astype("int64")
     purch_df["volume"] = (purch_df.volume * factor).round().astype("int64")
@@ -448,7 +617,9 @@ def _procurement(geo: dict[str, pd.DataFrame], rng: np.random.Generator) -> dict
         "proc_product": prod_df,
         "proc_agreement": agree_df,
         "proc_purchase": purch_df,
-        "proc_retained": per[["year", "batch_code", "institution_code", "amount"]].reset_index(drop=True),
+        "proc_retained": per[["year", "batch_code", "institution_code", "amount"]].reset_index(
+            drop=True
+        ),
     }
 
 
@@ -459,11 +630,17 @@ MONTH_SEASON = np.array([1.05, 0.82, 1.0, 1.0, 1.0, 0.97, 1.0, 1.02, 0.98, 1.0, 
 POINT_VALUE = 7_900.0  # 元 per weight, fund share (assumption: typical county DRG rate × 65%)
 
 
-def _drg(geo: dict[str, pd.DataFrame], scale: Scale, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
+def _drg(
+    geo: dict[str, pd.DataFrame], scale: Scale, rng: np.random.Generator
+) -> dict[str, pd.DataFrame]:
     groups = pd.DataFrame(names.DRG_GROUPS, columns=["drg_code", "name", "weight"])
     inst = geo["institution"]
     hosp = inst[inst.kind.isin(["hospital", "health_centre"])].reset_index(drop=True)
-    size = np.where(hosp.kind == "hospital", np.where(hosp.level == "三级", 30.0, np.where(hosp.level == "二级", 8.0, 1.2)), 1.0)
+    size = np.where(
+        hosp.kind == "hospital",
+        np.where(hosp.level == "三级", 30.0, np.where(hosp.level == "二级", 8.0, 1.2)),
+        1.0,
+    )
     size = size * rng.uniform(0.6, 1.4, len(hosp))
     share = size / size.sum()
     pace = rng.normal(1.0, 0.08, len(hosp)).clip(0.8, 1.25)  # some hospitals spend ahead of budget
@@ -483,14 +660,25 @@ def _drg(geo: dict[str, pd.DataFrame], scale: Scale, rng: np.random.Generator) -
             base_w = groups.weight.to_numpy()[g]
             u = rng.random(n)
             outlier = np.where(u < 0.03, "high", np.where(u < 0.08, "low", "normal"))
-            weight = np.round(base_w * np.where(outlier == "high", 2.6, np.where(outlier == "low", 0.4, 1.0)), 4)
+            weight = np.round(
+                base_w * np.where(outlier == "high", 2.6, np.where(outlier == "low", 0.4, 1.0)), 4
+            )
             cost = weight * 11_500 * rng.lognormal(-0.03, 0.25, n)
-            cases.append(pd.DataFrame({
-                "case_id": np.arange(next_id, next_id + n), "year": year, "month": m,
-                "hospital_code": hosp.code.to_numpy()[h], "drg_code": groups.drg_code.to_numpy()[g],
-                "weight": weight, "outlier": outlier, "total_cost": _round_cents(cost),
-                "fund_paid": weight * POINT_VALUE * pace[h],
-            }))
+            cases.append(
+                pd.DataFrame(
+                    {
+                        "case_id": np.arange(next_id, next_id + n),
+                        "year": year,
+                        "month": m,
+                        "hospital_code": hosp.code.to_numpy()[h],
+                        "drg_code": groups.drg_code.to_numpy()[g],
+                        "weight": weight,
+                        "outlier": outlier,
+                        "total_cost": _round_cents(cost),
+                        "fund_paid": weight * POINT_VALUE * pace[h],
+                    }
+                )
+            )
             next_id += n
     case_df = pd.concat(cases, ignore_index=True)
     budget_df = pd.concat(budgets, ignore_index=True)
@@ -499,7 +687,9 @@ def _drg(geo: dict[str, pd.DataFrame], scale: Scale, rng: np.random.Generator) -
         sel = case_df.year == year
         want = budget_df.loc[budget_df.year == year, "budget"].sum() * DRG_PAID_SHARE_OF_BUDGET
         full_year_share = MONTH_SEASON[: months_loaded(year)].sum() / MONTH_SEASON.sum()
-        case_df.loc[sel, "fund_paid"] *= want * full_year_share / case_df.loc[sel, "fund_paid"].sum()
+        case_df.loc[sel, "fund_paid"] *= (
+            want * full_year_share / case_df.loc[sel, "fund_paid"].sum()
+        )
     case_df["fund_paid"] = _round_cents(case_df.fund_paid)
     return {"drg_group": groups, "drg_budget": budget_df, "drg_case": case_df}
 

@@ -72,7 +72,9 @@ def check_warehouse(engine: Engine) -> WarehouseStatus:
             facts = conn.execute(select(func.count()).select_from(enrollment)).scalar_one()
     except DBAPIError as exc:
         text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
-        if any(k in text for k in ("does not exist", "doesn't exist", "no such table", "not exist")):
+        if any(
+            k in text for k in ("does not exist", "doesn't exist", "no such table", "not exist")
+        ):
             return WarehouseStatus(
                 False,
                 f"数据仓库 {where} 中没有驾驶舱的数据表。请先运行 "

@@ -88,7 +88,9 @@ institution = Table(
     metadata,
     Column("code", String(16), primary_key=True, comment="定点医药机构编码"),
     Column("name", String(64), nullable=False),
-    Column("kind", String(16), nullable=False, comment="hospital/health_centre/village_clinic/pharmacy"),
+    Column(
+        "kind", String(16), nullable=False, comment="hospital/health_centre/village_clinic/pharmacy"
+    ),
     Column("level", String(8), nullable=False, comment="三级/二级/一级/未定级"),
     _township(primary_key=False),
     Column("village_code", String(15), ForeignKey("village.code"), nullable=True),

@@ -139,3 +139,34 @@ def enrollment_plan_curve(targets: Mapping[str, float], last_month: int) -> pd.D
         )
         rows.append({"month": m, "planned": planned})
     return pd.DataFrame(rows)
+
+
+def pace_statuses(
+    actual: pd.Series, expected: float, margin: float, higher_is_better: bool = True
+) -> pd.Series:
+    """Status against time progress with a policy margin instead of the general amber band.
+
+    RED when the figure is more than `margin` (ratio difference, e.g. settings.PROCUREMENT_LAG_PP)
+    on the wrong side of `expected`, AMBER when on the wrong side within the margin, else GREEN:
+    procurement institutions more than 10 points behind are 滞后 (warning and interview, seed 004);
+    DRG hospitals more than 5 points ahead are over pace.
+    """
+    return pd.Series(
+        [rag(float(a), float(expected), higher_is_better=higher_is_better, amber_pp=margin)
+         if a is not None and not pd.isna(a) else Status.NONE for a in actual],
+        index=actual.index,
+    )
+
+
+def budget_pace_curve(budget: float | None, last_month: int) -> pd.DataFrame:
+    """Planned cumulative spending of a yearly budget by month: budget × m/12 (columns month, planned).
+
+    >>> budget_pace_curve(1200.0, 3)["planned"].tolist()
+    [100.0, 200.0, 300.0]
+    """
+    rows = [
+        {"month": m, "planned": (float(budget) * expected_progress(m, "linear"))
+         if budget is not None and not pd.isna(budget) else np.nan}
+        for m in range(1, last_month + 1)
+    ]
+    return pd.DataFrame(rows, columns=["month", "planned"])

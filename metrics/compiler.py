@@ -134,7 +134,9 @@ def _period_condition(model: Model, spec: QuerySpec) -> list[ColumnElement[bool]
     return conds
 
 
-def compile_model(model: Model, metrics: list[Metric], spec: QuerySpec, viewer: Viewer) -> ModelQuery:
+def compile_model(
+    model: Model, metrics: list[Metric], spec: QuerySpec, viewer: Viewer
+) -> ModelQuery:
     dims = _dims_for(model, spec)
     columns: list[ColumnElement] = []
     group_by: list[ColumnElement] = []

@@ -85,8 +85,11 @@ def _merge(frames: list[tuple[ModelQuery, pd.DataFrame]], by: tuple[str, ...]) -
             merged = merged.merge(frame, how="cross")
     for dim, table in labels.items():
         merged = merged.merge(table, on=dim, how="left")
-    sort_cols = [("township_order" if d == "township" and "township_order" in merged else d)
-                 for d in by if d in merged.columns or d == "township"]
+    sort_cols = [
+        ("township_order" if d == "township" and "township_order" in merged else d)
+        for d in by
+        if d in merged.columns or d == "township"
+    ]
     sort_cols = [c for c in sort_cols if c in merged.columns]
     if sort_cols:
         merged = merged.sort_values(sort_cols, kind="stable")
@@ -97,7 +100,7 @@ def derive(frame: pd.DataFrame, spec: QuerySpec) -> pd.DataFrame:
     ctx = DeriveContext(spec.period, spec.by)
     for m in expand(spec.metrics):
         if m.kind == "derived" and m.compute is not None:
-            frame[m.id] = (m.compute(frame, ctx) if not frame.empty else pd.Series(dtype=float))
+            frame[m.id] = m.compute(frame, ctx) if not frame.empty else pd.Series(dtype=float)
             frame[m.id] = frame[m.id].replace([np.inf, -np.inf], np.nan)
     return frame
 
@@ -110,7 +113,8 @@ def _sensitive(spec: QuerySpec) -> tuple[list[str], list[str]]:
         if m.kind == "derived" and any(i in sensitive for i in m.inputs):
             sensitive.add(m.id)
     counts = [
-        m.id for m in involved
+        m.id
+        for m in involved
         if m.sensitive and (m.count_metric is None) and m.agg in ("count", "count_distinct")
     ]
     return sorted(sensitive), counts

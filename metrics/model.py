@@ -18,8 +18,17 @@ import pandas as pd
 from sqlalchemy import ColumnElement, Table
 
 Unit = Literal["persons", "person_times", "yuan", "ratio", "months", "count", "volume", "weight"]
-Fmt = Literal["wan_persons", "persons", "person_times", "wan_yuan", "yi_yuan", "pct", "months",
-              "int", "decimal"]
+Fmt = Literal[
+    "wan_persons",
+    "persons",
+    "person_times",
+    "wan_yuan",
+    "yi_yuan",
+    "pct",
+    "months",
+    "int",
+    "decimal",
+]
 TimeKind = Literal["flow", "stock", "yearly"]
 
 

@@ -98,7 +98,9 @@ def text(metric_id: str, value: float | None, *, suppressed: bool = False) -> st
     """'94.52万人', '9.28亿元', '94.50%', '8.3个月'; '<10' or '*' when suppressed."""
     m = metric(metric_id)
     if suppressed:
-        return SUPPRESSED_COUNT if m.unit in ("persons", "person_times", "count") else SUPPRESSED_VALUE
+        return (
+            SUPPRESSED_COUNT if m.unit in ("persons", "person_times", "count") else SUPPRESSED_VALUE
+        )
     fmt = m.fmt
     if fmt == "wan_yuan":
         return units.fmt_wan_yuan(value)
@@ -160,7 +162,9 @@ def table(
         hidden = mask & frame[mid].isna()
         if hidden.any():
             out[header(mid)] = [
-                text(mid, None, suppressed=True) if h else ("—" if v is None else f"{v:,.2f}".rstrip("0").rstrip("."))
+                text(mid, None, suppressed=True)
+                if h
+                else ("—" if v is None else f"{v:,.2f}".rstrip("0").rstrip("."))
                 for v, h in zip(values, hidden, strict=True)
             ]
         else:

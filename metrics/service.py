@@ -77,8 +77,11 @@ def _freshness(url: str) -> Freshness:
         raise WarehouseError(status.message)
     with eng.connect() as conn:
         version, period_end, loaded_at = conn.execute(
-            select(func.max(load_log.c.load_id), func.max(load_log.c.period_end),
-                   func.max(load_log.c.loaded_at))
+            select(
+                func.max(load_log.c.load_id),
+                func.max(load_log.c.period_end),
+                func.max(load_log.c.loaded_at),
+            )
         ).one()
         latest_source = conn.execute(
             select(load_log.c.source).order_by(load_log.c.load_id.desc()).limit(1)
@@ -98,7 +101,9 @@ def freshness() -> Freshness:
     except WarehouseError:
         raise
     except SQLAlchemyError as exc:
-        raise WarehouseError(f"读取数据加载日志失败:{type(exc).__name__}。请检查数据仓库连接。") from exc
+        raise WarehouseError(
+            f"读取数据加载日志失败:{type(exc).__name__}。请检查数据仓库连接。"
+        ) from exc
 
 
 @st.cache_data(
@@ -139,9 +144,13 @@ def fetch_with_mom(spec: QuerySpec) -> Result:
     current = fetch(spec)
     previous = fetch(spec.with_period(spec.period.previous_month()))
     frame = attach_changes(current.frame, previous.frame, spec.by, spec.metrics, suffix="_mom")
-    return Result(spec=spec, frame=frame, statements=current.statements + previous.statements,
-                  params=current.params + previous.params,
-                  suppressed=current.suppressed or previous.suppressed)
+    return Result(
+        spec=spec,
+        frame=frame,
+        statements=current.statements + previous.statements,
+        params=current.params + previous.params,
+        suppressed=current.suppressed or previous.suppressed,
+    )
 
 
 @st.cache_data(ttl=settings.CACHE_TTL_SECONDS, show_spinner=False)
@@ -158,9 +167,7 @@ def _members(url: str, version: int) -> tuple[pd.DataFrame, tuple[int, ...]]:
             ).fetchall(),
             columns=["code", "name", "sort_order"],
         )
-        years = tuple(
-            int(y) for y in conn.execute(select(enrollment.c.year).distinct()).scalars()
-        )
+        years = tuple(int(y) for y in conn.execute(select(enrollment.c.year).distinct()).scalars())
     return towns, tuple(sorted(years))
 
 

@@ -46,9 +46,11 @@ def complementary(
         changed = False
         for dim in dims:
             others = [d for d in dims if d != dim]
-            groups = frame.groupby(others, dropna=False, sort=False).groups if others else {
-                None: frame.index
-            }
+            groups = (
+                frame.groupby(others, dropna=False, sort=False).groups
+                if others
+                else {None: frame.index}
+            )
             for index in groups.values():
                 hidden = mask.loc[index]
                 if hidden.sum() != 1 or len(index) < 2:

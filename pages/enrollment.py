@@ -15,7 +15,9 @@ period = f.period
 where = {**f.township_filter(), "scheme": f.scheme}
 
 totals = service.fetch_with_yoy(
-    QuerySpec.make(["enrolled", "enroll_target", "enroll_completion", "enroll_gap"], period, ["scheme"], where)
+    QuerySpec.make(
+        ["enrolled", "enroll_target", "enroll_completion", "enroll_gap"], period, ["scheme"], where
+    )
 )
 if totals.empty:
     layout.empty_note("参保", f)
@@ -26,7 +28,9 @@ targets = by_scheme["enroll_target"].to_dict()
 expected = compare.enrollment_expected(period, targets)
 all_schemes = QuerySpec.make(
     ["enrolled", "enroll_target", "enroll_completion", "coverage_rate", "poverty_coverage_rate"],
-    period, (), f.township_filter(),
+    period,
+    (),
+    f.township_filter(),
 )
 overall = service.fetch_with_yoy(
     QuerySpec.make(["enrolled", "enroll_target", "enroll_completion"], period, (), where)
@@ -35,84 +39,148 @@ coverage = service.fetch(all_schemes)
 
 cols = st.columns(4)
 row = overall.frame.iloc[0]
-layout.card(cols[0], "enrolled", row["enrolled"], label="参保人数",
-            delta=row.get("enrolled_chg"),
-            note=f"{f.scheme_label()} · 任务数 {present.text('enroll_target', row['enroll_target'])}")
-layout.card(cols[1], "enroll_completion", row["enroll_completion"],
-            status=compare.status_vs_progress(row["enroll_completion"], expected),
-            delta=row.get("enroll_completion_chg"),
-            note=f"时序进度 {present.text('enroll_completion', expected)}")
+layout.card(
+    cols[0],
+    "enrolled",
+    row["enrolled"],
+    label="参保人数",
+    delta=row.get("enrolled_chg"),
+    note=f"{f.scheme_label()} · 任务数 {present.text('enroll_target', row['enroll_target'])}",
+)
+layout.card(
+    cols[1],
+    "enroll_completion",
+    row["enroll_completion"],
+    status=compare.status_vs_progress(row["enroll_completion"], expected),
+    delta=row.get("enroll_completion_chg"),
+    note=f"时序进度 {present.text('enroll_completion', expected)}",
+)
 for col, scheme in zip(cols[2:4], ("resident", "employee"), strict=True):
     if scheme in by_scheme.index:
         r = by_scheme.loc[scheme]
         exp = compare.enrollment_expected(period, {scheme: r["enroll_target"]})
-        layout.card(col, "enroll_completion", r["enroll_completion"],
-                    label=f"{present.dim_value('scheme', scheme)[:2]}完成率",
-                    status=compare.status_vs_progress(r["enroll_completion"], exp),
-                    delta=r.get("enroll_completion_chg"),
-                    note=f"{present.text('enrolled', r['enrolled'])} / 时序进度 {present.text('enroll_completion', exp)}")
+        layout.card(
+            col,
+            "enroll_completion",
+            r["enroll_completion"],
+            label=f"{present.dim_value('scheme', scheme)[:2]}完成率",
+            status=compare.status_vs_progress(r["enroll_completion"], exp),
+            delta=r.get("enroll_completion_chg"),
+            note=f"{present.text('enrolled', r['enrolled'])} / 时序进度 {present.text('enroll_completion', exp)}",
+        )
 cov = coverage.frame.iloc[0]
 cols = st.columns(4)
-layout.card(cols[0], "coverage_rate", cov["coverage_rate"],
-            status=compare.status_vs_progress(cov["coverage_rate"], settings.COVERAGE_GOAL),
-            note=f"目标≥{present.text('coverage_rate', settings.COVERAGE_GOAL)}(户籍人口口径)")
-layout.card(cols[1], "poverty_coverage_rate", cov["poverty_coverage_rate"],
-            status=compare.status_vs_progress(cov["poverty_coverage_rate"], settings.POVERTY_COVERAGE_GOAL),
-            note="目标100%(应保尽保)")
+layout.card(
+    cols[0],
+    "coverage_rate",
+    cov["coverage_rate"],
+    status=compare.status_vs_progress(cov["coverage_rate"], settings.COVERAGE_GOAL),
+    note=f"目标≥{present.text('coverage_rate', settings.COVERAGE_GOAL)}(户籍人口口径)",
+)
+layout.card(
+    cols[1],
+    "poverty_coverage_rate",
+    cov["poverty_coverage_rate"],
+    status=compare.status_vs_progress(cov["poverty_coverage_rate"], settings.POVERTY_COVERAGE_GOAL),
+    note="目标100%(应保尽保)",
+)
 
 st.divider()
 left, right = st.columns([3, 2])
 
 # Ranking of townships (always county-wide for the viewer's scope, so a township sees its place).
-rank_spec = QuerySpec.make(["enrolled", "enroll_target", "enroll_completion", "enroll_gap"], period,
-                           ["township"], {"scheme": f.scheme})
+rank_spec = QuerySpec.make(
+    ["enrolled", "enroll_target", "enroll_completion", "enroll_gap"],
+    period,
+    ["township"],
+    {"scheme": f.scheme},
+)
 ranking = service.fetch(rank_spec).frame
-target_split = service.fetch(QuerySpec.make(["enroll_target"], period, ["township", "scheme"],
-                                            {"scheme": f.scheme})).frame
+target_split = service.fetch(
+    QuerySpec.make(["enroll_target"], period, ["township", "scheme"], {"scheme": f.scheme})
+).frame
 with left:
     if ranking.empty:
         layout.empty_note("乡镇参保", f)
     else:
         exp_by_town = compare.enrollment_expected_by(target_split, period, "township")
         ranking["expected"] = ranking["township"].map(exp_by_town)
-        ranking["状态"] = [s.label for s in compare.statuses(ranking["enroll_completion"], ranking["expected"])]
+        ranking["状态"] = [
+            s.label for s in compare.statuses(ranking["enroll_completion"], ranking["expected"])
+        ]
         ranking["排名"] = compare.rank(ranking["enroll_completion"])
         chart = charts.ranked_bars(
             ranking.rename(columns={"township_name": "乡镇"}),
-            label="乡镇", value="enroll_completion", value_title="任务完成率", status="状态",
-            expected=compare.enrollment_expected(period, targets), key_field="township",
-            text=layout.chart_text(f.county(),
-                                   f"{f.scheme_label()}参保任务完成率排名", "%"),
+            label="乡镇",
+            value="enroll_completion",
+            value_title="任务完成率",
+            status="状态",
+            expected=compare.enrollment_expected(period, targets),
+            key_field="township",
+            text=layout.chart_text(f.county(), f"{f.scheme_label()}参保任务完成率排名", "%"),
         )
         layout.drill_chart(chart, "enroll_rank", "township")
-        st.caption("点击条形可查看该乡镇;虚线为时序进度(居民医保按集中征缴期进度,职工医保按月均进度)。")
+        st.caption(
+            "点击条形可查看该乡镇;虚线为时序进度(居民医保按集中征缴期进度,职工医保按月均进度)。"
+        )
 
 with right:
     monthly = service.fetch(QuerySpec.make(["enrolled"], period, ["month"], where)).frame
     if not monthly.empty:
         plan = compare.enrollment_plan_curve(targets, period.month)
-        series = pd.concat([
-            pd.DataFrame({"month": monthly["month"], "系列": "实际参保人数",
-                          "万人": [present.scaled("enrolled", v) for v in monthly["enrolled"]]}),
-            pd.DataFrame({"month": plan["month"], "系列": "计划进度",
-                          "万人": [present.scaled("enrolled", v) for v in plan["planned"]]}),
-        ])
-        st.altair_chart(charts.monthly_lines(
-            series, series="系列", value="万人", value_title="参保人数(万人)", dashed=("计划进度",),
-            text=layout.chart_text(f, f"{f.scheme_label()}累计参保人数与计划进度", "万人"),
-        ))
+        series = pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "month": monthly["month"],
+                        "系列": "实际参保人数",
+                        "万人": [present.scaled("enrolled", v) for v in monthly["enrolled"]],
+                    }
+                ),
+                pd.DataFrame(
+                    {
+                        "month": plan["month"],
+                        "系列": "计划进度",
+                        "万人": [present.scaled("enrolled", v) for v in plan["planned"]],
+                    }
+                ),
+            ]
+        )
+        st.altair_chart(
+            charts.monthly_lines(
+                series,
+                series="系列",
+                value="万人",
+                value_title="参保人数(万人)",
+                dashed=("计划进度",),
+                text=layout.chart_text(f, f"{f.scheme_label()}累计参保人数与计划进度", "万人"),
+            )
+        )
 
 st.markdown("#### 各乡镇任务完成情况")
 if not ranking.empty:
-    pop = service.fetch(QuerySpec.make(["registered_pop", "coverage_rate"], period, ["township"])).frame
-    table = ranking.merge(pop[["township", "registered_pop", "coverage_rate"]], on="township", how="left")
+    pop = service.fetch(
+        QuerySpec.make(["registered_pop", "coverage_rate"], period, ["township"])
+    ).frame
+    table = ranking.merge(
+        pop[["township", "registered_pop", "coverage_rate"]], on="township", how="left"
+    )
     shown = present.table(
         table.sort_values("排名"),
-        ["enroll_target", "enrolled", "enroll_completion", "enroll_gap", "registered_pop", "coverage_rate"],
+        [
+            "enroll_target",
+            "enrolled",
+            "enroll_completion",
+            "enroll_gap",
+            "registered_pop",
+            "coverage_rate",
+        ],
         ["township"],
         extra={"排名": "排名", "状态": "时序进度状态"},
     )
     layout.table(shown)
-    st.caption("参保率 = 两险参保人数 ÷ 户籍人口(户籍人口口径);距任务尚差人数 = 任务数 − 已参保人数。")
+    st.caption(
+        "参保率 = 两险参保人数 ÷ 户籍人口(户籍人口口径);距任务尚差人数 = 任务数 − 已参保人数。"
+    )
 
 layout.show_sql([totals, overall, coverage])

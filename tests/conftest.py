@@ -57,7 +57,7 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
-# --- DuckDB demo ---------------------------------------------------------------------------------
+# --- DuckDB demo -------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -76,7 +76,7 @@ def demo_warehouse_url(demo_duckdb_path: Path) -> str:
     return demo_url(demo_duckdb_path)
 
 
-# --- PostgreSQL and MariaDB ----------------------------------------------------------------------
+# --- PostgreSQL and MariaDB --------------------------------------------------------------------
 
 
 def _reachable(url: str) -> str | None:
@@ -243,7 +243,7 @@ def mariadb_demo_url(mariadb_databases: ScratchDatabases) -> str:
     return url
 
 
-# --- Browser -------------------------------------------------------------------------------------
+# --- Browser -----------------------------------------------------------------------------------
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 

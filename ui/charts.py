@@ -18,6 +18,7 @@ STATUS_COLORS = {s.label: s.color for s in Status}
 PRIMARY = "#1f5fa8"
 SECOND = "#e07b39"
 PLAN = "#7a7a7a"
+HIGHLIGHT_COLORS = {"前三名": "#2e7d32", "后三名": "#c62828", "其他": "#8fa9c8"}
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,12 @@ def _finish(chart: alt.TopLevelMixin, text: ChartText, height: int) -> alt.TopLe
     return (
         chart.properties(
             title=alt.TitleParams(
-                text.title, subtitle=text.subtitle(), anchor="start", fontSize=15,
-                subtitleColor="#666", subtitleFontSize=11,
+                text.title,
+                subtitle=text.subtitle(),
+                anchor="start",
+                fontSize=15,
+                subtitleColor="#666",
+                subtitleFontSize=11,
             ),
             height=height,
             width="container",
@@ -62,38 +67,59 @@ def ranked_bars(
     expected_label: str = "时序进度",
     percent: bool = True,
     key_field: str | None = None,
+    highlight: str | None = None,
 ) -> alt.TopLevelMixin:
     """Horizontal bars sorted best first, coloured by status, with a rule at time progress.
+
+    `highlight` names a column with values 前三名/后三名/其他 to colour the best and worst instead.
 
     `key_field` names a column carried in the data for click-through (drill-down selection).
     """
     fmt = ".1%" if percent else ",.2f"
     base = alt.Chart(frame)
     select = alt.selection_point(name="pick", fields=[key_field] if key_field else [label])
-    color = (
-        alt.Color(f"{status}:N", title="状态",
-                  scale=alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values())))
-        if status
-        else alt.value(PRIMARY)
-    )
-    tooltip = [alt.Tooltip(f"{label}:N", title=""), alt.Tooltip(f"{value}:Q", title=value_title, format=fmt)]
+    if status:
+        color = alt.Color(
+            f"{status}:N",
+            title="状态",
+            scale=alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values())),
+        )
+    elif highlight:
+        color = alt.Color(
+            f"{highlight}:N",
+            title=None,
+            scale=alt.Scale(domain=list(HIGHLIGHT_COLORS), range=list(HIGHLIGHT_COLORS.values())),
+        )
+    else:
+        color = alt.value(PRIMARY)
+    tooltip = [
+        alt.Tooltip(f"{label}:N", title=""),
+        alt.Tooltip(f"{value}:Q", title=value_title, format=fmt),
+    ]
     order = alt.EncodingSortField(field=value, op="sum", order="descending")
-    bars = base.mark_bar().encode(
-        y=alt.Y(f"{label}:N", sort=order, title=None),
-        x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=fmt)),
-        color=color,
-        opacity=alt.condition(select, alt.value(1.0), alt.value(0.55)),
-        tooltip=tooltip,
-    ).add_params(select)
+    bars = (
+        base.mark_bar()
+        .encode(
+            y=alt.Y(f"{label}:N", sort=order, title=None),
+            x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=fmt)),
+            color=color,
+            opacity=alt.condition(select, alt.value(1.0), alt.value(0.55)),
+            tooltip=tooltip,
+        )
+        .add_params(select)
+    )
     labels = base.mark_text(align="left", dx=3, fontSize=11).encode(
         y=alt.Y(f"{label}:N", sort=order), x=f"{value}:Q", text=alt.Text(f"{value}:Q", format=fmt)
     )
     layers = [bars, labels]
     if expected is not None:
         rule = alt.Chart(pd.DataFrame({"v": [expected], "t": [expected_label]}))
-        layers.append(rule.mark_rule(color=PLAN, strokeDash=[6, 3], size=2).encode(
-            x="v:Q", tooltip=[alt.Tooltip("t:N", title=""), alt.Tooltip("v:Q", format=fmt, title="值")]
-        ))
+        layers.append(
+            rule.mark_rule(color=PLAN, strokeDash=[6, 3], size=2).encode(
+                x="v:Q",
+                tooltip=[alt.Tooltip("t:N", title=""), alt.Tooltip("v:Q", format=fmt, title="值")],
+            )
+        )
     height = max(160, 22 * len(frame))
     return _finish(alt.layer(*layers), text, height)
 
@@ -110,16 +136,28 @@ def monthly_lines(
 ) -> alt.TopLevelMixin:
     """Lines by month (column 'month'), one per series; series named in `dashed` are plans."""
     fmt = ".1%" if percent else ",.2f"
-    chart = alt.Chart(frame).mark_line(point=True).encode(
-        x=alt.X("month:O", title="月份", axis=alt.Axis(labelExpr="datum.value + '月'", labelAngle=0)),
-        y=alt.Y(f"{value}:Q", title=value_title, axis=alt.Axis(format=fmt)),
-        color=alt.Color(f"{series}:N", title=None),
-        strokeDash=alt.condition(
-            alt.FieldOneOfPredicate(field=series, oneOf=list(dashed)) if dashed else alt.datum.month < 0,
-            alt.value([6, 3]), alt.value([1, 0]),
-        ),
-        tooltip=[alt.Tooltip("month:O", title="月份"), alt.Tooltip(f"{series}:N", title=""),
-                 alt.Tooltip(f"{value}:Q", title=value_title, format=fmt)],
+    chart = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(
+                "month:O", title="月份", axis=alt.Axis(labelExpr="datum.value + '月'", labelAngle=0)
+            ),
+            y=alt.Y(f"{value}:Q", title=value_title, axis=alt.Axis(format=fmt)),
+            color=alt.Color(f"{series}:N", title=None),
+            strokeDash=alt.condition(
+                alt.FieldOneOfPredicate(field=series, oneOf=list(dashed))
+                if dashed
+                else alt.datum.month < 0,
+                alt.value([6, 3]),
+                alt.value([1, 0]),
+            ),
+            tooltip=[
+                alt.Tooltip("month:O", title="月份"),
+                alt.Tooltip(f"{series}:N", title=""),
+                alt.Tooltip(f"{value}:Q", title=value_title, format=fmt),
+            ],
+        )
     )
     return _finish(chart, text, 300)
 
@@ -135,11 +173,16 @@ def monthly_bars(
 ) -> alt.TopLevelMixin:
     """Stacked bars by month, e.g. spending by item; optional side-by-side `column` (income/spending)."""
     enc = {
-        "x": alt.X("month:O", title="月份", axis=alt.Axis(labelExpr="datum.value + '月'", labelAngle=0)),
+        "x": alt.X(
+            "month:O", title="月份", axis=alt.Axis(labelExpr="datum.value + '月'", labelAngle=0)
+        ),
         "y": alt.Y(f"{value}:Q", title=value_title, stack=True),
         "color": alt.Color(f"{stack}:N", title=None),
-        "tooltip": [alt.Tooltip("month:O", title="月份"), alt.Tooltip(f"{stack}:N", title=""),
-                    alt.Tooltip(f"{value}:Q", title=value_title, format=",.2f")],
+        "tooltip": [
+            alt.Tooltip("month:O", title="月份"),
+            alt.Tooltip(f"{stack}:N", title=""),
+            alt.Tooltip(f"{value}:Q", title=value_title, format=",.2f"),
+        ],
     }
     if column:
         enc["xOffset"] = alt.XOffset(f"{column}:N", title=None)
@@ -150,11 +193,18 @@ def donut(frame: pd.DataFrame, *, category: str, value: str, text: ChartText) ->
     """Structure of a total (e.g. spending by item), with shares in the tooltip."""
     total = float(frame[value].sum()) or 1.0
     data = frame.assign(share=frame[value] / total)
-    chart = alt.Chart(data).mark_arc(innerRadius=60, outerRadius=110).encode(
-        theta=alt.Theta(f"{value}:Q", stack=True),
-        color=alt.Color(f"{category}:N", title=None, sort="-theta"),
-        tooltip=[alt.Tooltip(f"{category}:N", title=""), alt.Tooltip(f"{value}:Q", format=",.2f", title=text.unit),
-                 alt.Tooltip("share:Q", format=".1%", title="占比")],
+    chart = (
+        alt.Chart(data)
+        .mark_arc(innerRadius=60, outerRadius=110)
+        .encode(
+            theta=alt.Theta(f"{value}:Q", stack=True),
+            color=alt.Color(f"{category}:N", title=None, sort="-theta"),
+            tooltip=[
+                alt.Tooltip(f"{category}:N", title=""),
+                alt.Tooltip(f"{value}:Q", format=",.2f", title=text.unit),
+                alt.Tooltip("share:Q", format=".1%", title="占比"),
+            ],
+        )
     )
     return _finish(chart, text, 280)
 
@@ -169,12 +219,116 @@ def grouped_bars(
     text: ChartText,
 ) -> alt.TopLevelMixin:
     """Bars per category with one bar per group side by side (e.g. budget vs paid per hospital)."""
-    chart = alt.Chart(frame).mark_bar().encode(
-        y=alt.Y(f"{category}:N", title=None, sort=None),
-        x=alt.X(f"{value}:Q", title=value_title),
-        yOffset=alt.YOffset(f"{group}:N"),
-        color=alt.Color(f"{group}:N", title=None),
-        tooltip=[alt.Tooltip(f"{category}:N", title=""), alt.Tooltip(f"{group}:N", title=""),
-                 alt.Tooltip(f"{value}:Q", title=value_title, format=",.2f")],
+    chart = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{category}:N", title=None, sort=None),
+            x=alt.X(f"{value}:Q", title=value_title),
+            yOffset=alt.YOffset(f"{group}:N"),
+            color=alt.Color(f"{group}:N", title=None),
+            tooltip=[
+                alt.Tooltip(f"{category}:N", title=""),
+                alt.Tooltip(f"{group}:N", title=""),
+                alt.Tooltip(f"{value}:Q", title=value_title, format=",.2f"),
+            ],
+        )
     )
     return _finish(chart, text, max(200, 34 * frame[category].nunique()))
+
+
+def ranked_values(
+    frame: pd.DataFrame,
+    *,
+    label: str,
+    value: str,
+    value_title: str,
+    text: ChartText,
+    fmt: str = ",.0f",
+    key_field: str | None = None,
+    highlight: str | None = None,
+) -> alt.TopLevelMixin:
+    """Horizontal bars of plain values (万元, 人次, 人) sorted largest first, with a d3 `fmt`.
+
+    Unlike `ranked_bars` (rates against time progress), there is no status and no plan rule.
+    `key_field` is carried for click-through; `highlight` (a value of `key_field`, or of
+    `label` without one) draws that bar in the second colour, e.g. the selected township.
+    """
+    data = frame.dropna(subset=[value])
+    key = key_field or label
+    base = alt.Chart(data)
+    select = alt.selection_point(name="pick", fields=[key])
+    color = (
+        alt.condition(alt.datum[key] == highlight, alt.value(SECOND), alt.value(PRIMARY))
+        if highlight is not None
+        else alt.value(PRIMARY)
+    )
+    order = alt.EncodingSortField(field=value, op="sum", order="descending")
+    bars = (
+        base.mark_bar()
+        .encode(
+            y=alt.Y(f"{label}:N", sort=order, title=None),
+            x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=fmt)),
+            color=color,
+            opacity=alt.condition(select, alt.value(1.0), alt.value(0.55)),
+            tooltip=[
+                alt.Tooltip(f"{label}:N", title=""),
+                alt.Tooltip(f"{value}:Q", title=value_title, format=fmt),
+            ],
+        )
+        .add_params(select)
+    )
+    labels = base.mark_text(align="left", dx=3, fontSize=11).encode(
+        y=alt.Y(f"{label}:N", sort=order), x=f"{value}:Q", text=alt.Text(f"{value}:Q", format=fmt)
+    )
+    height = max(160, 22 * len(data))
+    return _finish(alt.layer(bars, labels), text, height)
+
+
+def pace_bars(
+    frame: pd.DataFrame,
+    *,
+    label: str,
+    value: str,
+    value_title: str,
+    text: ChartText,
+    status: str,
+    palette: dict[str, str],
+    expected: float | None = None,
+    expected_label: str = "时序进度",
+    ascending: bool = False,
+    key_field: str | None = None,
+    tooltips: tuple[tuple[str, str, str], ...] = (),
+) -> alt.TopLevelMixin:
+    """Horizontal percentage bars against time progress, with the page's own status legend.
+
+    Like `ranked_bars`, but the status labels and colours come from `palette` (label -> colour),
+    e.g. DRG 超进度 instead of 滞后; `ascending=True` puts the lowest (worst progress) on top.
+    `tooltips` adds (column, title, d3-format) lines. `key_field` is carried for drill-down.
+    """
+    fmt = ".1%"
+    base = alt.Chart(frame)
+    select = alt.selection_point(name="pick", fields=[key_field] if key_field else [label])
+    order = alt.EncodingSortField(field=value, op="sum", order="ascending" if ascending else "descending")
+    tooltip = [alt.Tooltip(f"{label}:N", title=""), alt.Tooltip(f"{value}:Q", title=value_title, format=fmt),
+               alt.Tooltip(f"{status}:N", title="状态"),
+               *[alt.Tooltip(f"{c}:Q", title=t, format=f) for c, t, f in tooltips]]
+    bars = base.mark_bar().encode(
+        y=alt.Y(f"{label}:N", sort=order, title=None),
+        x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format="%")),
+        color=alt.Color(f"{status}:N", title="状态",
+                        scale=alt.Scale(domain=list(palette), range=list(palette.values()))),
+        opacity=alt.condition(select, alt.value(1.0), alt.value(0.55)),
+        tooltip=tooltip,
+    ).add_params(select)
+    labels = base.mark_text(align="left", dx=3, fontSize=11).encode(
+        y=alt.Y(f"{label}:N", sort=order), x=f"{value}:Q", text=alt.Text(f"{value}:Q", format=fmt)
+    )
+    layers = [bars, labels]
+    if expected is not None:
+        rule = alt.Chart(pd.DataFrame({"v": [expected], "t": [expected_label]}))
+        layers.append(rule.mark_rule(color=PLAN, strokeDash=[6, 3], size=2).encode(
+            x="v:Q", tooltip=[alt.Tooltip("t:N", title=""), alt.Tooltip("v:Q", format=fmt, title="值")]
+        ))
+    height = max(160, 22 * len(frame))
+    return _finish(alt.layer(*layers), text, height)

@@ -14,7 +14,12 @@ from metrics.status import Status
 from ui import state
 from ui.charts import ChartText
 
-STATUS_MARKDOWN = {Status.GREEN: "green", Status.AMBER: "orange", Status.RED: "red", Status.NONE: "gray"}
+STATUS_MARKDOWN = {
+    Status.GREEN: "green",
+    Status.AMBER: "orange",
+    Status.RED: "red",
+    Status.NONE: "gray",
+}
 
 
 def header(title: str, filters: state.Filters) -> None:
@@ -73,7 +78,9 @@ def card(
 
 
 def empty_note(what: str, filters: state.Filters) -> None:
-    st.info(f"{filters.title()}暂无{what}数据:可能该期间尚未加载,或所选乡镇无此项业务。请调整年度、月份或乡镇。")
+    st.info(
+        f"{filters.title()}暂无{what}数据:可能该期间尚未加载,或所选乡镇无此项业务。请调整年度、月份或乡镇。"
+    )
 
 
 def show_sql(results: Iterable[Result]) -> None:

@@ -79,7 +79,7 @@ def init_from_url() -> list[str]:
     notes: list[str] = []
     params = st.query_params
     years = service.years()
-    latest_year, latest_month = _latest()
+    latest_year, _ = _latest()
     year = _int(params.get("year"))
     if year not in years:
         if "year" in params:
@@ -126,7 +126,9 @@ def render_sidebar() -> None:
         limit = max_month(int(st.session_state[YEAR]))
         if int(st.session_state.get(MONTH, limit)) > limit:
             st.session_state[MONTH] = limit
-        c2.selectbox("截至月份", list(range(1, limit + 1)), key=MONTH, format_func=lambda m: f"{m}月")
+        c2.selectbox(
+            "截至月份", list(range(1, limit + 1)), key=MONTH, format_func=lambda m: f"{m}月"
+        )
         options = ([] if service.current_viewer().townships is not None else [COUNTY]) + list(
             towns.code
         )

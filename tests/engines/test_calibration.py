@@ -56,11 +56,12 @@ def one(conn: Connection, sql: str, **params) -> object:
 def assert_near(actual, expected, tolerance: float = TOLERANCE) -> None:
     actual, expected = float(actual), float(expected)
     assert abs(actual - expected) <= tolerance * expected, (
-        f"{actual:,.2f} is {actual / expected - 1:+.2%} from {expected:,.2f} (allowed ±{tolerance:.0%})"
+        f"{actual:,.2f} is {actual / expected - 1:+.2%} from {expected:,.2f} "
+        f"(allowed ±{tolerance:.0%})"
     )
 
 
-# --- 参保扩面 ---------------------------------------------------------------------------------------
+# --- 参保扩面 ----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -82,7 +83,9 @@ def test_enrolled_october_2023_total(conn: Connection) -> None:
 
 
 def test_enrollment_target_2023(conn: Connection) -> None:
-    assert_near(one(conn, "SELECT SUM(target) FROM enrollment_target WHERE year = 2023"), TARGET_TOTAL)
+    assert_near(
+        one(conn, "SELECT SUM(target) FROM enrollment_target WHERE year = 2023"), TARGET_TOTAL
+    )
 
 
 def test_enrollment_never_decreases_within_a_year(conn: Connection) -> None:
@@ -116,7 +119,7 @@ def test_enrollment_series_have_no_gaps(conn: Connection) -> None:
     assert gaps == 0
 
 
-# --- 基金收支 ---------------------------------------------------------------------------------------
+# --- 基金收支 ----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -139,7 +142,7 @@ def test_fund_jan_oct_2023(conn: Connection, scheme: str, flow: str, expected: i
     assert_near(actual, expected)
 
 
-# --- 医疗救助 ---------------------------------------------------------------------------------------
+# --- 医疗救助 ----------------------------------------------------------------------------------
 
 
 def test_assistance_jan_oct_2023(conn: Connection) -> None:
@@ -153,7 +156,7 @@ def test_assistance_jan_oct_2023(conn: Connection) -> None:
     assert_near(person_times, ASSISTANCE_PERSON_TIMES)
 
 
-# --- Structure ------------------------------------------------------------------------------------
+# --- Structure ---------------------------------------------------------------------------------
 
 
 def test_townships_and_institutions(conn: Connection) -> None:
@@ -192,7 +195,7 @@ def test_drg_budget_2023(conn: Connection) -> None:
     assert_near(actual, DRG_BUDGET_2023, tolerance=0.01)
 
 
-# --- Determinism and speed ------------------------------------------------------------------------
+# --- Determinism and speed ---------------------------------------------------------------------
 
 
 def test_generate_is_deterministic(conn: Connection) -> None:
@@ -200,7 +203,7 @@ def test_generate_is_deterministic(conn: Connection) -> None:
 
     The load log keeps the checksum of each frame as it was written.
     """
-    logged = dict(conn.execute(text("SELECT table_name, checksum FROM load_log")).tuples().all())
+    logged = dict(conn.execute(text("SELECT table_name, checksum FROM load_log")).all())
     frames = generate("county")
     assert sorted(frames) == sorted(logged)
     differing = [name for name, frame in frames.items() if frame_checksum(frame) != logged[name]]

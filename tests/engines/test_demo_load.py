@@ -109,7 +109,8 @@ def summarise(url: str) -> dict[str, object]:
                 ).one()
             )
             out["load_log.checksums"] = sorted(
-                conn.execute(select(load_log.c.table_name, load_log.c.checksum)).tuples()
+                tuple(row)
+                for row in conn.execute(select(load_log.c.table_name, load_log.c.checksum))
             )
             out["load_log.period_end"] = sorted(
                 {str(d) for d in conn.execute(select(load_log.c.period_end)).scalars()}

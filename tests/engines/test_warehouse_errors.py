@@ -65,18 +65,18 @@ def test_unknown_driver_raises_chinese_message() -> None:
 @pytest.mark.parametrize(
     "url",
     [
-        "postgresql+psycopg://postgres:secret@127.0.0.1:1/test",
-        "mysql+pymysql://root:secret@127.0.0.1:1/test",
+        "postgresql+psycopg://postgres:pa55word@127.0.0.1:1/test",
+        "mysql+pymysql://root:pa55word@127.0.0.1:1/test",
     ],
 )
 def test_unreachable_server(url: str) -> None:
     status = _check(url)
     assert status.ok is False
     assert "无法连接" in status.message
-    assert "secret" not in status.message  # the password is never shown
+    assert "pa55word" not in status.message  # the password is never shown
 
 
-# --- DuckDB: no schema, empty schema, loaded, busy ------------------------------------------------
+# --- DuckDB: no schema, empty schema, loaded, busy ---------------------------------------------
 
 
 def test_duckdb_without_schema(tmp_path: Path) -> None:
@@ -124,7 +124,7 @@ def test_duckdb_file_held_by_a_writer(tmp_path: Path) -> None:
     assert "正被其他程序" in status.message
 
 
-# --- The same on the server engines ---------------------------------------------------------------
+# --- The same on the server engines ------------------------------------------------------------
 
 
 @pytest.mark.engines
@@ -142,7 +142,7 @@ def test_server_without_schema_then_empty(server: str, request: pytest.FixtureRe
     _drop_schema(url)
 
 
-# --- Where the URL comes from ----------------------------------------------------------------------
+# --- Where the URL comes from ------------------------------------------------------------------
 
 
 SECRETS = """
@@ -155,7 +155,10 @@ def test_secrets_file_gives_the_url(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv("WAREHOUSE_URL", raising=False)
     secrets = tmp_path / "secrets.toml"
     secrets.write_text(SECRETS, encoding="utf-8")
-    assert warehouse_url(secrets_path=secrets) == "postgresql+psycopg://bi:secret@db.example:5432/yibao"
+    assert (
+        warehouse_url(secrets_path=secrets)
+        == "postgresql+psycopg://bi:secret@db.example:5432/yibao"
+    )
 
 
 def test_environment_wins_over_secrets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -194,7 +197,10 @@ def test_empty_environment_variable_is_ignored(
 
 
 def test_redact_hides_the_password() -> None:
-    assert redact("postgresql+psycopg://bi:secret@db:5432/yb") == "postgresql+psycopg://bi:***@db:5432/yb"
+    assert (
+        redact("postgresql+psycopg://bi:secret@db:5432/yb")
+        == "postgresql+psycopg://bi:***@db:5432/yb"
+    )
     assert "secret" not in redact("mysql+pymysql://root:secret@127.0.0.1:3306/test")
 
 

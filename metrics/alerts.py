@@ -1,0 +1,104 @@
+"""Warnings for the overview: which indicators, townships, institutions need a director's look.
+
+Pure functions over aggregated frames; thresholds come from `metrics.settings`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from metrics import settings, units
+from metrics.status import Status, months_payable_status
+
+
+@dataclass(frozen=True)
+class Alert:
+    severity: Status  # RED or AMBER
+    area: str
+    text: str
+
+
+def behind_progress(
+    frame: pd.DataFrame,
+    *,
+    name: str,
+    actual: str,
+    expected: str,
+    area: str,
+    what: str,
+    lag_pp: float = settings.RAG_AMBER_PP,
+) -> list[Alert]:
+    """Rows whose `actual` rate trails `expected` by more than lag_pp, worst first.
+
+    >>> f = pd.DataFrame({"n": ["甲镇", "乙镇"], "a": [0.80, 0.97], "e": [0.95, 0.95]})
+    >>> [a.text for a in behind_progress(f, name="n", actual="a", expected="e", area="参保", what="完成率")]
+    ['甲镇完成率80.00%,落后时序进度15.00个百分点']
+    """
+    gap = frame[actual].astype(float) - frame[expected].astype(float)
+    rows = frame.assign(_gap=gap)
+    rows = rows[rows._gap < -lag_pp].sort_values("_gap")
+    return [
+        Alert(
+            Status.RED,
+            area,
+            f"{r[name]}{what}{units.fmt_pct(r[actual])},落后时序进度"
+            f"{units.fmt_number(-r._gap * 100)}个百分点",
+        )
+        for _, r in rows.iterrows()
+    ]
+
+
+def ahead_of_pace(
+    frame: pd.DataFrame,
+    *,
+    name: str,
+    actual: str,
+    expected: str,
+    area: str,
+    what: str,
+    over_pp: float = settings.DRG_OVER_PACE_PP,
+) -> list[Alert]:
+    """Rows whose spending rate runs ahead of time progress by more than over_pp (budgets)."""
+    gap = frame[actual].astype(float) - frame[expected].astype(float)
+    rows = frame.assign(_gap=gap)
+    rows = rows[rows._gap > over_pp].sort_values("_gap", ascending=False)
+    return [
+        Alert(
+            Status.RED,
+            area,
+            f"{r[name]}{what}{units.fmt_pct(r[actual])},超出时序进度"
+            f"{units.fmt_number(r._gap * 100)}个百分点",
+        )
+        for _, r in rows.iterrows()
+    ]
+
+
+def months_payable(
+    months_by_scheme: dict[str, float | None], labels: dict[str, str]
+) -> list[Alert]:
+    """Schemes whose months payable fall outside the reasonable band of their setting."""
+    alerts = []
+    for scheme, months in months_by_scheme.items():
+        band = settings.MONTHS_PAYABLE_BANDS.get(scheme)
+        if band is None or months is None or pd.isna(months):
+            continue
+        status, phrase = months_payable_status(months, band)
+        if status in (Status.RED, Status.AMBER):
+            alerts.append(
+                Alert(
+                    status,
+                    "基金收支",
+                    f"{labels.get(scheme, scheme)}累计结余可支付{units.fmt_months(months)},{phrase}",
+                )
+            )
+    return alerts
+
+
+def summarize(alerts: list[Alert], area: str, limit: int = 5) -> list[Alert]:
+    """At most `limit` alerts of an area plus one line counting the rest."""
+    if len(alerts) <= limit:
+        return alerts
+    rest = len(alerts) - limit
+    return [*alerts[:limit], Alert(alerts[limit].severity, area, f"……另有{rest}项,详见{area}页面")]
