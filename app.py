@@ -43,7 +43,7 @@ def main() -> None:
         st.stop()
     notes = state.init_from_url()
     pages = [
-        st.Page(p.path, title=p.title, url_path=p.url_path, icon=p.icon, default=(i == 0))
+        st.Page(p.file, title=p.title, url_path=p.url_path, icon=p.icon, default=(i == 0))
         for i, p in enumerate(PAGES)
     ]
     pg = st.navigation(pages)

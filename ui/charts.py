@@ -263,7 +263,7 @@ def ranked_values(
         if highlight is not None
         else alt.value(PRIMARY)
     )
-    order = alt.EncodingSortField(field=value, op="sum", order="descending")
+    order = alt.EncodingSortField(field=value, op="min", order="descending")
     bars = (
         base.mark_bar()
         .encode(
@@ -292,32 +292,41 @@ def pace_bars(
     value: str,
     value_title: str,
     text: ChartText,
-    status: str,
-    palette: dict[str, str],
+    status: str | None = None,
+    palette: dict[str, str] | None = None,
     expected: float | None = None,
     expected_label: str = "时序进度",
     ascending: bool = False,
+    percent: bool = True,
     key_field: str | None = None,
     tooltips: tuple[tuple[str, str, str], ...] = (),
 ) -> alt.TopLevelMixin:
-    """Horizontal percentage bars against time progress, with the page's own status legend.
+    """Horizontal bars against time progress, with the page's own status legend.
 
     Like `ranked_bars`, but the status labels and colours come from `palette` (label -> colour),
-    e.g. DRG 超进度 instead of 滞后; `ascending=True` puts the lowest (worst progress) on top.
+    e.g. DRG 超进度 instead of 滞后, and `ascending=True` puts the lowest (worst progress) on top.
+    The sort uses op "min" (a layered chart drops any other op, which leaves bars unsorted), and
+    the height is the plotting area's (autosize fit-x), so every bar keeps its 22 px and label.
     `tooltips` adds (column, title, d3-format) lines. `key_field` is carried for drill-down.
     """
-    fmt = ".1%"
+    fmt = ".1%" if percent else ",.2f"
     base = alt.Chart(frame)
     select = alt.selection_point(name="pick", fields=[key_field] if key_field else [label])
-    order = alt.EncodingSortField(field=value, op="sum", order="ascending" if ascending else "descending")
+    order = alt.EncodingSortField(field=value, op="min", order="ascending" if ascending else "descending")
+    color = (
+        alt.Color(f"{status}:N", title="状态",
+                  scale=alt.Scale(domain=list(palette or STATUS_COLORS),
+                                  range=list((palette or STATUS_COLORS).values())))
+        if status
+        else alt.value(PRIMARY)
+    )
     tooltip = [alt.Tooltip(f"{label}:N", title=""), alt.Tooltip(f"{value}:Q", title=value_title, format=fmt),
-               alt.Tooltip(f"{status}:N", title="状态"),
+               *([alt.Tooltip(f"{status}:N", title="状态")] if status else []),
                *[alt.Tooltip(f"{c}:Q", title=t, format=f) for c, t, f in tooltips]]
     bars = base.mark_bar().encode(
         y=alt.Y(f"{label}:N", sort=order, title=None),
-        x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format="%")),
-        color=alt.Color(f"{status}:N", title="状态",
-                        scale=alt.Scale(domain=list(palette), range=list(palette.values()))),
+        x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format="%" if percent else ",.0f")),
+        color=color,
         opacity=alt.condition(select, alt.value(1.0), alt.value(0.55)),
         tooltip=tooltip,
     ).add_params(select)
@@ -330,5 +339,37 @@ def pace_bars(
         layers.append(rule.mark_rule(color=PLAN, strokeDash=[6, 3], size=2).encode(
             x="v:Q", tooltip=[alt.Tooltip("t:N", title=""), alt.Tooltip("v:Q", format=fmt, title="值")]
         ))
-    height = max(160, 22 * len(frame))
-    return _finish(alt.layer(*layers), text, height)
+    height = max(90, 22 * len(frame))
+    return _finish(alt.layer(*layers), text, height).properties(
+        autosize=alt.AutoSizeParams(type="fit-x", contains="padding")
+    )
+
+
+def share_donut(
+    frame: pd.DataFrame, *, category: str, value: str, text: ChartText
+) -> alt.TopLevelMixin:
+    """Structure of a total, largest share first, legend on the right with shares in the tooltip.
+
+    Like `donut`, whose `sort="-theta"` Altair 6 rejects (SchemaValidationError on render);
+    here segments and legend are ordered by value through an explicit sort field.
+    """
+    data = frame.dropna(subset=[value])
+    total = float(data[value].sum()) or 1.0
+    data = data.assign(share=data[value] / total)
+    order = alt.EncodingSortField(field=value, op="min", order="descending")
+    chart = (
+        alt.Chart(data)
+        .mark_arc(innerRadius=55, outerRadius=105)
+        .encode(
+            theta=alt.Theta(f"{value}:Q", stack=True),
+            color=alt.Color(f"{category}:N", title=None, sort=order,
+                            legend=alt.Legend(orient="right", labelLimit=200)),
+            order=alt.Order(f"{value}:Q", sort="descending"),
+            tooltip=[
+                alt.Tooltip(f"{category}:N", title=""),
+                alt.Tooltip(f"{value}:Q", format=",.2f", title=text.unit),
+                alt.Tooltip("share:Q", format=".1%", title="占比"),
+            ],
+        )
+    )
+    return _finish(chart, text, 260)

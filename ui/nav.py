@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -11,6 +14,11 @@ class PageDef:
     title: str
     url_path: str
     icon: str
+
+    @property
+    def file(self) -> Path:
+        """Absolute path, so the router works whichever script Streamlit started with."""
+        return ROOT / self.path
 
 
 PAGES: tuple[PageDef, ...] = (
