@@ -372,4 +372,6 @@ def share_donut(
             ],
         )
     )
-    return _finish(chart, text, 260)
+    return _finish(chart, text, 260).properties(
+        autosize=alt.AutoSizeParams(type="fit-x", contains="padding")
+    )

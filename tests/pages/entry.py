@@ -6,6 +6,10 @@ own st.navigation decides, as it does on the server started by ui.launch.
 """
 
 import runpy
+import sys
 from pathlib import Path
 
-runpy.run_path(str(Path(__file__).resolve().parents[2] / "app.py"), run_name="__main__")
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+runpy.run_path(str(ROOT / "app.py"), run_name="__main__")
