@@ -107,15 +107,24 @@ def ensure_venv() -> None:
     raise StepFailed(f"无法创建虚拟环境 / cannot create virtualenv。{hint}")
 
 
+def included_files(path: Path, options: tuple[str, ...] = ("-r", "--requirement")) -> list[Path]:
+    """The files that path includes with -r (pip installs them too), or other options."""
+    found = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split("#", 1)[0].split()
+        if len(parts) == 2 and parts[0] in options:
+            included = (path.parent / parts[1]).resolve()
+            if included.is_file():
+                found.append(included)
+    return found
+
+
 def requirements_hash(path: Path, seen: frozenset[Path] = frozenset()) -> str:
     """sha256 of a requirements file together with the files it includes (-r / -c)."""
     digest = hashlib.sha256(path.read_bytes())
-    for line in path.read_text(encoding="utf-8").splitlines():
-        parts = line.split("#", 1)[0].split()
-        if len(parts) == 2 and parts[0] in ("-r", "-c", "--requirement", "--constraint"):
-            included = (path.parent / parts[1]).resolve()
-            if included not in seen and included.is_file():
-                digest.update(requirements_hash(included, seen | {path.resolve()}).encode())
+    for included in included_files(path, ("-r", "--requirement", "-c", "--constraint")):
+        if included not in seen:
+            digest.update(requirements_hash(included, seen | {path.resolve()}).encode())
     return digest.hexdigest()
 
 
@@ -141,6 +150,10 @@ def ensure_requirements(name: str) -> None:
     if run(cmd) != 0:
         raise StepFailed(f"安装 {name} 失败:请检查网络或 pip 源(pip.conf)后重试。")
     stamp[name] = wanted
+    # requirements-dev.txt includes requirements.txt: that one is installed now as well.
+    for included in included_files(path):
+        if included.parent == ROOT:
+            stamp[included.name] = requirements_hash(included)
     STAMP.write_text(json.dumps(stamp, indent=2, sort_keys=True), encoding="utf-8")
 
 
@@ -182,7 +195,12 @@ def command_run(extra: list[str]) -> int:
     if not (ROOT / "app.py").is_file():
         raise StepFailed("找不到 app.py / app.py is missing。")
     heading("启动驾驶舱 / starting: http://localhost:8501 (Ctrl+C 停止)")
-    cmd = [str(VENV_PYTHON), "-m", "streamlit", "run", "app.py", *extra]
+    if (ROOT / "ui" / "launch.py").is_file():
+        # `streamlit run app.py` with the st.navigation layout declared before the first session,
+        # so that a deep link to a page goes through the router (see ui/launch.py).
+        cmd = [str(VENV_PYTHON), "-m", "ui.launch", *extra]
+    else:
+        cmd = [str(VENV_PYTHON), "-m", "streamlit", "run", "app.py", *extra]
     say("$ " + " ".join(cmd))
     os.chdir(ROOT)
     if WINDOWS:

@@ -37,6 +37,7 @@ FUND_ITEMS: dict[str, dict[str, str]] = {
         "critical_illness": "大病保险",
         "out_of_area": "异地就医",
         "other_spending": "其他支出",
+        "out_of_county": "县域外医疗机构(市级结算)",
     },
 }
 

@@ -43,13 +43,18 @@ REGISTERED_POP_2023 = 1_012_000
 INCOME_JAN_OCT_2023 = {"resident": 556_000_000.0, "employee": 372_000_000.0}
 SPENDING_JAN_OCT_2023 = {"resident": 262_000_000.0, "employee": 142_000_000.0}
 VISITS_JAN_OCT_2023 = 591_600
+# Seed 002 counts only county institutions ("县域外医疗机构由市局统一做账"); a real ledger also
+# carries what the city settles for the county's insured outside it. Assumed sizes, chosen so the
+# fund is roughly balanced over the year and months payable sit near the 6–9 month band.
+EXTERNAL_SPENDING_JAN_OCT_2023 = {"resident": 230_000_000.0, "employee": 190_000_000.0}
+EXTERNAL_PER_VISIT = {"resident": 6_500.0, "employee": 8_000.0}
 ASSIST_COUNT_JAN_OCT_2023 = {"premium": 13_000, "outpatient": 3_929, "inpatient": 2_500}
 ASSIST_AMOUNT_JAN_OCT_2023 = 14_568_500.0
 ALERTS_2023 = 4_917
 DRG_BUDGET_2023 = 465_740_900.0  # seed 004, 濉溪县 2023
 DRG_PAID_SHARE_OF_BUDGET = 0.985
 PROCUREMENT_SAVINGS_2023 = 52_000_000.0
-OPENING_BALANCE_2022 = {"resident": 180_000_000.0, "employee": 120_000_000.0}
+OPENING_BALANCE_2022 = {"resident": 300_000_000.0, "employee": 250_000_000.0}
 
 RESIDENT_CURVE = np.array(
     [0.86, 0.955, 0.965, 0.97, 0.974, 0.978, 0.981, 0.984, 0.987, 0.99, 0.995, 1.0]
@@ -98,8 +103,8 @@ SPENDING_ITEMS = {
 YEAR_GROWTH = {  # relative to 2023
     "resident_target": {2022: 1.006, 2023: 1.0, 2024: 0.997, 2025: 0.994, 2026: 0.992},
     "employee_target": {2022: 0.97, 2023: 1.0, 2024: 1.03, 2025: 1.06, 2026: 1.09},
-    "income": {2022: 0.95, 2023: 1.0, 2024: 1.04, 2025: 1.07, 2026: 1.10},
-    "spending": {2022: 0.91, 2023: 1.0, 2024: 1.09, 2025: 1.17, 2026: 1.26},
+    "income": {2022: 0.95, 2023: 1.0, 2024: 1.05, 2025: 1.09, 2026: 1.13},
+    "spending": {2022: 0.93, 2023: 1.0, 2024: 1.06, 2025: 1.11, 2026: 1.16},
     "drg_budget": {2022: 0.94, 2023: 1.0, 2024: 1.05, 2025: 1.10, 2026: 1.15},
     "assistance": {2022: 0.96, 2023: 1.0, 2024: 1.03, 2025: 1.05, 2026: 1.08},
 }
@@ -355,33 +360,44 @@ def _fund(scale: Scale, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
     rows = []
     k = scale.counties
     for scheme in ("resident", "employee"):
-        for flow, items in (("income", INCOME_ITEMS[scheme]), ("spending", SPENDING_ITEMS[scheme])):
-            jan_oct = (INCOME_JAN_OCT_2023 if flow == "income" else SPENDING_JAN_OCT_2023)[
-                scheme
-            ] * k
-            for item, spec in items.items():
-                share, profile = spec[0], spec[1]
-                per_visit = spec[2] if flow == "spending" else None
-                base_year = _calibrated_year(profile, jan_oct * share)
-                for year in YEARS:
-                    growth = YEAR_GROWTH[flow][year]
-                    noise = rng.normal(1, 0.03, 12)
-                    amounts = base_year * growth * profile * noise
-                    if year == CALIBRATION_YEAR:
-                        amounts[:CALIBRATION_MONTH] *= (
-                            jan_oct * share / amounts[:CALIBRATION_MONTH].sum()
-                        )
-                    for m in range(1, months_loaded(year) + 1):
-                        if amounts[m - 1] <= 0:
-                            continue
-                        visits = None if per_visit is None else amounts[m - 1] / per_visit
-                        rows.append([year, m, scheme, flow, item, float(amounts[m - 1]), visits])
+        # (flow, item, Jan–Oct 2023 amount, monthly profile, 元 per reimbursed visit)
+        plan = [
+            ("income", item, INCOME_JAN_OCT_2023[scheme] * share, profile, None)
+            for item, (share, profile) in INCOME_ITEMS[scheme].items()
+        ]
+        plan += [
+            ("spending", item, SPENDING_JAN_OCT_2023[scheme] * share, profile, per_visit)
+            for item, (share, profile, per_visit) in SPENDING_ITEMS[scheme].items()
+        ]
+        plan.append(
+            (
+                "spending",
+                "out_of_county",
+                EXTERNAL_SPENDING_JAN_OCT_2023[scheme],
+                _SETTLEMENT,
+                EXTERNAL_PER_VISIT[scheme],
+            )
+        )
+        for flow, item, jan_oct_item, profile, per_visit in plan:
+            jan_oct = jan_oct_item * k
+            base_year = _calibrated_year(profile, jan_oct)
+            for year in YEARS:
+                amounts = base_year * YEAR_GROWTH[flow][year] * profile * rng.normal(1, 0.03, 12)
+                if year == CALIBRATION_YEAR:
+                    amounts[:CALIBRATION_MONTH] *= jan_oct / amounts[:CALIBRATION_MONTH].sum()
+                for m in range(1, months_loaded(year) + 1):
+                    if amounts[m - 1] <= 0:
+                        continue
+                    visits = None if per_visit is None else amounts[m - 1] / per_visit
+                    rows.append([year, m, scheme, flow, item, float(amounts[m - 1]), visits])
     ledger = pd.DataFrame(
         rows, columns=["year", "month", "scheme", "flow", "item", "amount", "person_times"]
     )
-    # Visits are calibrated on seed 002's 59.16万 reimbursed visits in Jan–Oct 2023.
-    cal = (ledger.year == CALIBRATION_YEAR) & (ledger.month <= CALIBRATION_MONTH)
-    ledger["person_times"] *= VISITS_JAN_OCT_2023 * k / ledger.loc[cal, "person_times"].sum()
+    # Visits in county institutions are calibrated on seed 002's 59.16万 in Jan–Oct 2023.
+    county = ledger.item != "out_of_county"
+    cal = (ledger.year == CALIBRATION_YEAR) & (ledger.month <= CALIBRATION_MONTH) & county
+    factor = VISITS_JAN_OCT_2023 * k / ledger.loc[cal, "person_times"].sum()
+    ledger.loc[county, "person_times"] *= factor
     ledger["person_times"] = ledger["person_times"].round().astype("Int64")
     ledger["amount"] = _round_cents(ledger["amount"])
     opening = []
@@ -449,6 +465,10 @@ def _assistance(
                 per_month = _split_exact(
                     round(jan_oct / profile[:CALIBRATION_MONTH].sum() * growth), profile
                 )
+                if year == CALIBRATION_YEAR:  # Jan–Oct to the person-time (seed 002: 19,429)
+                    per_month[:CALIBRATION_MONTH] = _split_exact(
+                        jan_oct, profile[:CALIBRATION_MONTH]
+                    )
                 for m in range(1, months_loaded(year) + 1):
                     n = int(per_month[m - 1])
                     if n == 0:

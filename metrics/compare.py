@@ -52,9 +52,15 @@ def attach_changes(
     """Adds `<m>_prev<suffix>` and `<m>_chg<suffix>` columns for each metric, matched on `by`."""
     cols = [m for m in metric_ids if m in previous.columns]
     prev = previous[[*by, *cols]].rename(columns={m: f"{m}{PREV}{suffix}" for m in cols})
-    out = current.merge(prev, on=list(by), how="left") if by else current.assign(
-        **{f"{m}{PREV}{suffix}": (prev[f"{m}{PREV}{suffix}"].iloc[0] if len(prev) else np.nan)
-           for m in cols}
+    out = (
+        current.merge(prev, on=list(by), how="left")
+        if by
+        else current.assign(
+            **{
+                f"{m}{PREV}{suffix}": (prev[f"{m}{PREV}{suffix}"].iloc[0] if len(prev) else np.nan)
+                for m in cols
+            }
+        )
     )
     for m in cols:
         prev_col = f"{m}{PREV}{suffix}"
@@ -85,11 +91,14 @@ def enrollment_expected(period: Period, targets: Mapping[str, float]) -> float |
     total = sum(v for v in targets.values() if v and not pd.isna(v))
     if not total:
         return None
-    return sum(
-        (v or 0) * expected_progress(period.month, enrollment_plan(s))
-        for s, v in targets.items()
-        if v and not pd.isna(v)
-    ) / total
+    return (
+        sum(
+            (v or 0) * expected_progress(period.month, enrollment_plan(s))
+            for s, v in targets.items()
+            if v and not pd.isna(v)
+        )
+        / total
+    )
 
 
 def linear_expected(period: Period) -> float:
@@ -105,7 +114,9 @@ def status_vs_progress(
     return rag(float(actual), float(expected), higher_is_better=higher_is_better)
 
 
-def statuses(actual: pd.Series, expected: float | pd.Series, higher_is_better: bool = True) -> pd.Series:
+def statuses(
+    actual: pd.Series, expected: float | pd.Series, higher_is_better: bool = True
+) -> pd.Series:
     exp = expected if isinstance(expected, pd.Series) else pd.Series(expected, index=actual.index)
     return pd.Series(
         [status_vs_progress(a, e, higher_is_better) for a, e in zip(actual, exp, strict=True)],
@@ -152,8 +163,12 @@ def pace_statuses(
     DRG hospitals more than 5 points ahead are over pace.
     """
     return pd.Series(
-        [rag(float(a), float(expected), higher_is_better=higher_is_better, amber_pp=margin)
-         if a is not None and not pd.isna(a) else Status.NONE for a in actual],
+        [
+            rag(float(a), float(expected), higher_is_better=higher_is_better, amber_pp=margin)
+            if a is not None and not pd.isna(a)
+            else Status.NONE
+            for a in actual
+        ],
         index=actual.index,
     )
 
@@ -165,8 +180,12 @@ def budget_pace_curve(budget: float | None, last_month: int) -> pd.DataFrame:
     [100.0, 200.0, 300.0]
     """
     rows = [
-        {"month": m, "planned": (float(budget) * expected_progress(m, "linear"))
-         if budget is not None and not pd.isna(budget) else np.nan}
+        {
+            "month": m,
+            "planned": (float(budget) * expected_progress(m, "linear"))
+            if budget is not None and not pd.isna(budget)
+            else np.nan,
+        }
         for m in range(1, last_month + 1)
     ]
     return pd.DataFrame(rows, columns=["month", "planned"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, case, distinct, func, select
+from sqlalchemy import Select, and_, case, distinct, func, literal_column, select
 from sqlalchemy.sql import ColumnElement, FromClause
 
 from metrics.catalog import METRICS, MODELS, metric
@@ -67,7 +67,11 @@ def simple_by_model(metric_ids: Iterable[str]) -> dict[str, list[Metric]]:
 def _aggregate(m: Metric) -> ColumnElement:
     expr = m.expr
     if m.where is not None:
-        expr = case((m.where, expr))
+        # A conditional sum over rows none of which match is 0, not NULL ("no data"): a township
+        # with enrollment rows but no poverty-group row has 0 poverty enrolled (0% coverage, red),
+        # not a missing value. count/count_distinct/avg need NULL for the rows left out.
+        otherwise = literal_column("0") if m.agg == "sum" else None
+        expr = case((m.where, expr), else_=otherwise)
     if m.agg == "sum":
         return func.sum(expr)
     if m.agg == "count":
@@ -169,7 +173,16 @@ def compile_model(
 
     stmt = select(*columns).select_from(_from_clause(model, joins)).where(and_(*conds))
     if group_by:
-        stmt = stmt.group_by(*group_by).order_by(*[model.dims[d].key for d in dims])
+        # Townships in their official order (sort_order), not in the order of their codes.
+        order = [
+            col
+            for d in dims
+            for col in (
+                *(c for name, c in model.dims[d].labels if name == "township_order"),
+                model.dims[d].key,
+            )
+        ]
+        stmt = stmt.group_by(*group_by).order_by(*order)
     return ModelQuery(model, tuple(metrics), dims, stmt)
 
 

@@ -22,8 +22,6 @@ from metrics.model import DeriveContext, QuerySpec, Viewer
 class Result:
     spec: QuerySpec
     frame: pd.DataFrame
-    statements: tuple[str, ...] = ()
-    params: tuple[dict, ...] = ()
     suppressed: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -51,6 +49,13 @@ def render_sql(query: ModelQuery, engine_or_conn: Engine | Connection) -> tuple[
     return str(compiled), dict(compiled.params)
 
 
+def explain(
+    spec: QuerySpec, viewer: Viewer, engine_or_conn: Engine | Connection
+) -> list[tuple[str, dict]]:
+    """The statements a spec runs for a viewer, rendered only when someone asks to see them."""
+    return [render_sql(q, engine_or_conn) for q in compile_spec(spec, viewer)]
+
+
 def _to_numeric(frame: pd.DataFrame, metric_ids: list[str]) -> pd.DataFrame:
     for mid in metric_ids:
         if mid in frame.columns:
@@ -58,40 +63,50 @@ def _to_numeric(frame: pd.DataFrame, metric_ids: list[str]) -> pd.DataFrame:
     return frame
 
 
-def _label_columns(queries: list[ModelQuery]) -> set[str]:
-    return {name for q in queries for d in q.dims for name, _ in q.model.dims[d].labels}
+def _fill_labels(
+    merged: pd.DataFrame, source: pd.DataFrame, q: ModelQuery, on: list[str]
+) -> pd.DataFrame:
+    """Labels (names, sort order) of the rows only `source` has: the outer merge left them empty."""
+    for dim in on:
+        names = [n for n, _ in q.model.dims[dim].labels if n in merged and n in source]
+        if names:
+            lookup = source.drop_duplicates(dim).set_index(dim)
+            for name in names:
+                merged[name] = merged[name].fillna(merged[dim].map(lookup[name]))
+    return merged
 
 
 def _merge(frames: list[tuple[ModelQuery, pd.DataFrame]], by: tuple[str, ...]) -> pd.DataFrame:
-    """Joins per-model frames on their common dimensions; a model without a dimension broadcasts."""
+    """Joins per-model frames on their common dimensions; a model without a dimension broadcasts.
+
+    The frame with the most dimensions is the base and keeps its label columns; labels of a
+    dimension only another frame has are taken from that frame.
+    """
     if not frames:
         return pd.DataFrame()
-    label_cols = _label_columns([q for q, _ in frames])
-    labels: dict[str, pd.DataFrame] = {}
-    for q, frame in frames:
-        for dim in q.dims:
-            cols = [dim] + [n for n, _ in q.model.dims[dim].labels]
-            if len(cols) > 1:
-                part = frame[cols].drop_duplicates(dim)
-                labels[dim] = pd.concat([labels.get(dim), part]).drop_duplicates(dim)
     ordered = sorted(frames, key=lambda qf: -len(qf[0].dims))
-    merged = ordered[0][1].drop(columns=[c for c in label_cols if c in ordered[0][1].columns])
+    base_query, merged = ordered[0]
+    labelled = set(base_query.dims)
     for q, frame in ordered[1:]:
-        frame = frame.drop(columns=[c for c in label_cols if c in frame.columns])
         on = [d for d in q.dims if d in merged.columns]
+        keep = list(on) + [m.id for m in q.metrics]
+        for dim in q.dims:
+            if dim not in labelled and dim not in on:
+                keep += [dim] + [n for n, _ in q.model.dims[dim].labels]
+                labelled.add(dim)
+        source = frame
+        frame = frame[[c for c in dict.fromkeys(keep) if c in frame.columns]]
         if on:
             merged = merged.merge(frame, on=on, how="outer")
+            merged = _fill_labels(merged, source, q, on)
         else:
             merged = merged.merge(frame, how="cross")
-    for dim, table in labels.items():
-        merged = merged.merge(table, on=dim, how="left")
     sort_cols = [
-        ("township_order" if d == "township" and "township_order" in merged else d)
+        "township_order" if d == "township" and "township_order" in merged.columns else d
         for d in by
-        if d in merged.columns or d == "township"
     ]
     sort_cols = [c for c in sort_cols if c in merged.columns]
-    if sort_cols:
+    if sort_cols and len(ordered) > 1:
         merged = merged.sort_values(sort_cols, kind="stable")
     return merged.reset_index(drop=True)
 
@@ -124,7 +139,6 @@ def execute(conn: Connection | Engine, spec: QuerySpec, viewer: Viewer) -> Resul
     """Compiles and runs the spec for the viewer; returns the merged frame and the SQL run."""
     queries = compile_spec(spec, viewer)
     frames: list[tuple[ModelQuery, pd.DataFrame]] = []
-    statements, params = [], []
     if isinstance(conn, Engine):
         with conn.connect() as c:
             return execute(c, spec, viewer)
@@ -132,9 +146,6 @@ def execute(conn: Connection | Engine, spec: QuerySpec, viewer: Viewer) -> Resul
         rows = conn.execute(q.statement)
         frame = pd.DataFrame(rows.fetchall(), columns=list(rows.keys()))
         frames.append((q, _to_numeric(frame, [m.id for m in q.metrics])))
-        sql, bound = render_sql(q, conn)
-        statements.append(sql)
-        params.append(bound)
     merged = derive(_merge(frames, spec.by), spec)
     suppressed = False
     sensitive, counts = _sensitive(spec)
@@ -151,7 +162,5 @@ def execute(conn: Connection | Engine, spec: QuerySpec, viewer: Viewer) -> Resul
     return Result(
         spec=spec,
         frame=merged[keep],
-        statements=tuple(statements),
-        params=tuple(params),
         suppressed=suppressed,
     )

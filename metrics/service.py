@@ -125,18 +125,23 @@ def fetch(spec: QuerySpec) -> Result:
         ) from exc
 
 
+def explain(spec: QuerySpec) -> list[tuple[str, dict]]:
+    """The SQL and parameters a spec runs for the session's viewer (查看SQL)."""
+    return _explain(spec, current_viewer())
+
+
+def _explain(spec: QuerySpec, viewer: Viewer) -> list[tuple[str, dict]]:
+    from metrics.execute import explain as render
+
+    return render(spec, viewer, engine())
+
+
 def fetch_with_yoy(spec: QuerySpec) -> Result:
     """The spec with `<m>_prev` and `<m>_chg` columns for the same period of the previous year."""
     current = fetch(spec)
     previous = fetch(spec.with_period(spec.period.previous_year()))
     frame = attach_changes(current.frame, previous.frame, spec.by, spec.metrics)
-    return Result(
-        spec=spec,
-        frame=frame,
-        statements=current.statements + previous.statements,
-        params=current.params + previous.params,
-        suppressed=current.suppressed or previous.suppressed,
-    )
+    return Result(spec=spec, frame=frame, suppressed=current.suppressed or previous.suppressed)
 
 
 def fetch_with_mom(spec: QuerySpec) -> Result:
@@ -144,13 +149,7 @@ def fetch_with_mom(spec: QuerySpec) -> Result:
     current = fetch(spec)
     previous = fetch(spec.with_period(spec.period.previous_month()))
     frame = attach_changes(current.frame, previous.frame, spec.by, spec.metrics, suffix="_mom")
-    return Result(
-        spec=spec,
-        frame=frame,
-        statements=current.statements + previous.statements,
-        params=current.params + previous.params,
-        suppressed=current.suppressed or previous.suppressed,
-    )
+    return Result(spec=spec, frame=frame, suppressed=current.suppressed or previous.suppressed)
 
 
 @st.cache_data(ttl=settings.CACHE_TTL_SECONDS, show_spinner=False)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 SUPPRESSED = "_suppressed"
+SMALL = "_suppressed_small"  # hidden because its own count is small (the rest: complementary)
 
 
 def small_rows(frame: pd.DataFrame, count_columns: Sequence[str], threshold: int) -> pd.Series:
@@ -71,13 +72,18 @@ def apply(
     dims: Sequence[str],
     threshold: int,
 ) -> pd.DataFrame:
-    """Blanks sensitive columns in small rows and marks them in a boolean `_suppressed` column."""
+    """Blanks sensitive columns in small rows and marks them.
+
+    `_suppressed` marks every hidden row; `_suppressed_small` those whose own count is small
+    (shown as "<10"); the others were hidden only so a small one cannot be derived (shown "*").
+    """
     if frame.empty or not sensitive_columns:
-        return frame.assign(**{SUPPRESSED: False})
-    mask = small_rows(frame, count_columns, threshold)
-    mask = complementary(frame, mask, [d for d in dims if d in frame.columns], count_columns[0])
+        return frame.assign(**{SUPPRESSED: False, SMALL: False})
+    small = small_rows(frame, count_columns, threshold)
+    mask = complementary(frame, small, [d for d in dims if d in frame.columns], count_columns[0])
     out = frame.copy()
     for col in sensitive_columns:
         out[col] = out[col].astype(float).where(~mask)
     out[SUPPRESSED] = mask
+    out[SMALL] = small
     return out

@@ -1,3 +1,356 @@
+"""医疗救助: assistance paid by kind, recipient category and township; poverty-return alerts.
+
+These are the most sensitive figures (named poor households): the metrics layer hides small cells
+for viewers without the right, and every table that can show them says so.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
 import streamlit as st
 
-st.write("todo")
+from metrics import present, service, settings, units
+from metrics.model import QuerySpec
+from metrics.suppress import SUPPRESSED
+from ui import charts, layout, state
+
+ASSIST = ["assist_amount", "assist_times", "assist_persons"]
+AMOUNT_TIMES = ["assist_amount", "assist_times"]
+
+
+def _half(filters: state.Filters, subject: str, unit: str) -> charts.ChartText:
+    """Chart text for a half-width chart: unit and source on separate lines, nothing cut off."""
+    return charts.stacked(layout.chart_text(filters, subject, unit))
+
+
+f = state.current()
+layout.header("医疗救助", f)
+period = f.period
+where = f.township_filter()
+county = f.county()
+
+totals = service.fetch_with_yoy(
+    QuerySpec.make(
+        [*ASSIST, "premium_persons", "premium_coverage", "alert_persons"], period, (), where
+    )
+)
+row = totals.frame.iloc[0] if not totals.frame.empty else pd.Series(dtype=object)
+hidden = bool(row.get(SUPPRESSED, False))
+if not hidden and not (row.get("assist_times", 0) or 0) > 0:
+    layout.empty_note("医疗救助", f)
+    st.stop()
+
+
+def _prev(mid: str) -> str:
+    return f"上年同期 {present.text(mid, row.get(f'{mid}_prev'))}"
+
+
+# Three cards a row: amounts in 万元 and counts with separators need the width.
+cols = st.columns(3)
+layout.card(
+    cols[0],
+    "assist_amount",
+    row.get("assist_amount"),
+    label="救助金额",
+    delta=row.get("assist_amount_chg"),
+    note=_prev("assist_amount"),
+)
+layout.card(
+    cols[1],
+    "assist_times",
+    row.get("assist_times"),
+    label="救助人次",
+    delta=row.get("assist_times_chg"),
+    note=_prev("assist_times"),
+)
+layout.card(
+    cols[2],
+    "assist_persons",
+    row.get("assist_persons"),
+    label="救助人数",
+    delta=row.get("assist_persons_chg"),
+    note=_prev("assist_persons"),
+)
+cols = st.columns(3)
+layout.card(
+    cols[0],
+    "premium_persons",
+    row.get("premium_persons"),
+    delta=row.get("premium_persons_chg"),
+    note=_prev("premium_persons"),
+)
+layout.card(
+    cols[1],
+    "premium_coverage",
+    row.get("premium_coverage"),
+    delta=row.get("premium_coverage_chg"),
+    note="资助参保人数 ÷ 脱贫人口和监测对象人数",
+)
+layout.card(
+    cols[2],
+    "alert_persons",
+    row.get("alert_persons"),
+    label="防返贫预警人数",
+    delta=row.get("alert_persons_chg"),
+    note=_prev("alert_persons"),
+)
+st.caption(
+    "救助金额为基本医保、大病保险报销后的医疗救助支付(一站式结算),含资助参保、门诊救助、住院救助;"
+    "救助人数、资助参保人数、预警人数均为去重人数。"
+)
+if hidden:
+    st.caption(
+        f"注:该范围内人数不足{settings.SMALL_CELL_THRESHOLD}人,为保护困难群众个人信息,相关数字不予显示。"
+    )
+
+# --- By kind and by recipient category ----------------------------------------------------------
+st.markdown("#### 按救助类型和救助对象类别")
+by_kind = service.fetch_with_yoy(QuerySpec.make(ASSIST, period, ["kind"], where))
+by_cat = service.fetch_with_yoy(QuerySpec.make(ASSIST, period, ["category"], where))
+
+
+def _ordered(frame: pd.DataFrame, dim: str) -> pd.DataFrame:
+    order = {c: i for i, c in enumerate(present.DIM_VALUE_LABELS[dim])}
+    return frame.assign(_o=frame[dim].map(order)).sort_values("_o").drop(columns="_o")
+
+
+def _with_change(frame: pd.DataFrame, mid: str) -> pd.DataFrame:
+    return frame.assign(chg=[present.change_text(mid, c) for c in frame[f"{mid}_chg"]])
+
+
+# Short headers for the half-width tables (the page title already says 医疗救助).
+SHORT = {present.header("assist_amount"): "金额(万元)", present.header("assist_times"): "人次"}
+
+
+left, right = st.columns(2)
+with left:
+    if by_kind.empty:
+        layout.empty_note("救助类型", f)
+    else:
+        kinds = _ordered(by_kind.frame, "kind")
+        st.altair_chart(
+            charts.share_donut(
+                pd.DataFrame(
+                    {
+                        "救助类型": [present.dim_value("kind", v) for v in kinds["kind"]],
+                        "万元": [
+                            present.scaled("assist_amount", v) for v in kinds["assist_amount"]
+                        ],
+                    }
+                ),
+                category="救助类型",
+                value="万元",
+                text=_half(f, "医疗救助金额构成(按救助类型)", "万元"),
+            )
+        )
+        layout.table(
+            present.table(
+                _with_change(kinds, "assist_amount"),
+                AMOUNT_TIMES,
+                ["kind"],
+                extra={"chg": "金额同比"},
+            ).rename(columns=SHORT)
+        )
+with right:
+    if by_cat.empty:
+        layout.empty_note("救助对象类别", f)
+    else:
+        cats = _ordered(by_cat.frame, "category")
+        st.altair_chart(
+            charts.ranked_values(
+                pd.DataFrame(
+                    {
+                        "类别": [present.dim_value("category", v) for v in cats["category"]],
+                        "万元": [present.scaled("assist_amount", v) for v in cats["assist_amount"]],
+                    }
+                ),
+                label="类别",
+                value="万元",
+                value_title="救助金额(万元)",
+                fmt=",.2f",
+                text=_half(f, "医疗救助金额(按救助对象类别)", "万元"),
+            )
+        )
+        layout.table(
+            present.table(
+                _with_change(cats, "assist_amount"),
+                AMOUNT_TIMES,
+                ["category"],
+                extra={"chg": "金额同比"},
+            ).rename(columns=SHORT)
+        )
+layout.suppressed_note(by_kind if by_kind.suppressed else by_cat)
+
+# --- By township (always the county, so a township sees its place) ---------------------------
+st.markdown("#### 各乡镇救助情况")
+towns = service.fetch(
+    QuerySpec.make(
+        [*ASSIST, "premium_persons", "premium_coverage", "alert_persons"], period, ["township"]
+    )
+)
+if towns.empty:
+    layout.empty_note("乡镇救助", county)
+else:
+    ranked = towns.frame.assign(
+        乡镇=towns.frame["township_name"],
+        万元=[present.scaled("assist_amount", v) for v in towns.frame["assist_amount"]],
+        人次=[present.scaled("assist_times", v) for v in towns.frame["assist_times"]],
+    )
+    left, right = st.columns(2)
+    with left:
+        layout.drill_chart(
+            charts.ranked_values(
+                ranked,
+                label="乡镇",
+                value="万元",
+                value_title="救助金额(万元)",
+                fmt=",.2f",
+                key_field="township",
+                highlight=f.township,
+                text=_half(county, "各乡镇医疗救助金额", "万元"),
+            ),
+            "assist_rank_amount",
+            "township",
+        )
+    with right:
+        layout.drill_chart(
+            charts.ranked_values(
+                ranked,
+                label="乡镇",
+                value="人次",
+                value_title="救助人次",
+                fmt=",.0f",
+                key_field="township",
+                highlight=f.township,
+                text=_half(county, "各乡镇医疗救助人次", "人次"),
+            ),
+            "assist_rank_times",
+            "township",
+        )
+    st.caption("点击条形可查看该乡镇;橙色为当前所选乡镇。")
+
+    st.markdown("##### 各乡镇分救助对象类别救助人次")
+    cross = service.fetch(QuerySpec.make(["assist_times"], period, ["township", "category"]))
+    if cross.empty:
+        layout.empty_note("乡镇分类别救助", county)
+    else:
+        long = present.table(cross.frame, ["assist_times"], ["township", "category"])
+        town_col, cat_col = present.DIM_DISPLAY["township"][1], present.DIM_DISPLAY["category"][1]
+        value_col = present.header("assist_times")
+        wide = long.pivot(index=town_col, columns=cat_col, values=value_col)
+        town_order = list(dict.fromkeys(long[town_col]))
+        cat_order = [present.dim_value("category", c) for c in present.DIM_VALUE_LABELS["category"]]
+        wide = wide.reindex(index=town_order, columns=[c for c in cat_order if c in wide.columns])
+        layout.table(wide.reset_index().rename_axis(columns=None))
+        st.caption("单位:人次。")
+        layout.suppressed_note(cross)
+
+# --- Monthly trend --------------------------------------------------------------------------------
+st.markdown("#### 月度救助趋势")
+monthly = service.fetch(QuerySpec.make(["assist_amount"], period, ["month", "kind"], where))
+if monthly.suppressed:
+    # Hidden month × kind cells would read as "no assistance" (complementary suppression hides
+    # whole bar segments): show the monthly total, which has no small cells, instead.
+    monthly = service.fetch(QuerySpec.make(["assist_amount"], period, ["month"], where))
+    monthly_kind = ["合计"] * len(monthly.frame)
+    subject = "医疗救助金额月度趋势"
+else:
+    monthly_kind = [present.dim_value("kind", v) for v in monthly.frame.get("kind", [])]
+    subject = "医疗救助金额月度趋势(按救助类型)"
+if monthly.empty:
+    layout.empty_note("月度救助", f)
+else:
+    st.altair_chart(
+        charts.monthly_bars(
+            pd.DataFrame(
+                {
+                    "month": monthly.frame["month"],
+                    "救助类型": monthly_kind,
+                    "万元": [
+                        present.scaled("assist_amount", v) for v in monthly.frame["assist_amount"]
+                    ],
+                }
+            ).dropna(subset=["万元"]),
+            stack="救助类型",
+            value="万元",
+            value_title="救助金额(万元)",
+            text=layout.chart_text(f, subject, "万元"),
+        )
+    )
+    if subject == "医疗救助金额月度趋势":
+        st.caption(
+            f"按救助类型分月的数据中有人次在1至{settings.SMALL_CELL_THRESHOLD}之间的单元格,"
+            "为保护困难群众个人信息,此处只显示月度合计。"
+        )
+    layout.suppressed_note(monthly)
+
+# --- Poverty-return monitoring ----------------------------------------------------------------------
+st.markdown("#### 防返贫致贫监测预警")
+thresholds = "、".join(
+    f"{name}年度个人累计自付超过{units.fmt_number(v, digits=0, sep=True)}元"
+    for name, v in settings.POVERTY_OOP_THRESHOLD_YUAN.items()
+)
+st.caption(
+    f"预警标准:{thresholds}即推送预警,每月反馈乡村振兴部门跟进核实"
+    "(来源:南昌县医保局2023年1-10月工作总结,metrics/settings.py `POVERTY_OOP_THRESHOLD_YUAN`)。"
+)
+alert_types = service.fetch_with_yoy(
+    QuerySpec.make(["alert_persons"], period, ["population_type"], where)
+)
+left, right = st.columns(2)
+with left:
+    if towns.empty or towns.frame["alert_persons"].isna().all():
+        layout.empty_note("防返贫预警", county)
+    else:
+        alerts = towns.frame.assign(
+            乡镇=towns.frame["township_name"],
+            人=[present.scaled("alert_persons", v) for v in towns.frame["alert_persons"]],
+        )
+        layout.drill_chart(
+            charts.ranked_values(
+                alerts,
+                label="乡镇",
+                value="人",
+                value_title="预警人数(人)",
+                fmt=",.0f",
+                key_field="township",
+                highlight=f.township,
+                text=_half(county, "各乡镇防返贫监测预警人数", "人"),
+            ),
+            "alert_rank",
+            "township",
+        )
+with right:
+    if alert_types.empty:
+        layout.empty_note("防返贫预警", f)
+    else:
+        types = _ordered(alert_types.frame, "population_type")
+        types = _with_change(types, "alert_persons").assign(
+            threshold=[
+                settings.POVERTY_OOP_THRESHOLD_YUAN.get(present.dim_value("population_type", c))
+                for c in types["population_type"]
+            ]
+        )
+        layout.table(
+            present.table(
+                types,
+                ["alert_persons"],
+                ["population_type"],
+                extra={"chg": "同比", "threshold": "自付预警线(元)"},
+            )
+        )
+        layout.suppressed_note(alert_types)
+
+# --- Detail table -------------------------------------------------------------------------------
+st.markdown("#### 各乡镇医疗救助明细")
+if not towns.empty:
+    layout.table(
+        present.table(
+            towns.frame,
+            [*ASSIST, "premium_persons", "premium_coverage", "alert_persons"],
+            ["township"],
+        )
+    )
+    layout.suppressed_note(towns)
+
+layout.show_sql([totals, by_kind, by_cat, towns, monthly, alert_types])

@@ -13,6 +13,12 @@ from ui import charts, layout, state
 
 SCHEME_SHORT = {"resident": "居民医保", "employee": "职工医保"}
 
+
+def _half(filters: state.Filters, subject: str, unit: str) -> charts.ChartText:
+    """Chart text for a half-width chart: unit and source on separate lines, nothing cut off."""
+    return charts.stacked(layout.chart_text(filters, subject, unit))
+
+
 f = state.current()
 # The fund is pooled at county level: a selected township still sees the county's figures.
 fc = f.county() if f.township else f
@@ -24,9 +30,18 @@ where = {"scheme": f.scheme}
 
 totals = service.fetch_with_yoy(
     QuerySpec.make(
-        ["fund_income", "fund_spending", "fund_current_balance", "fund_cumulative_balance",
-         "fund_opening_balance", "fund_usage_rate", "fund_visits"],
-        period, (), where,
+        [
+            "fund_income",
+            "fund_spending",
+            "fund_current_balance",
+            "fund_cumulative_balance",
+            "fund_opening_balance",
+            "fund_usage_rate",
+            "fund_visits",
+        ],
+        period,
+        (),
+        where,
     )
 )
 if totals.value("fund_income") is None and totals.value("fund_spending") is None:
@@ -41,15 +56,34 @@ def _prev_note(mid: str) -> str:
 
 
 cols = st.columns(4)
-layout.card(cols[0], "fund_income", row["fund_income"], delta=row.get("fund_income_chg"),
-            note=f"{f.scheme_label()} · {_prev_note('fund_income')}")
-layout.card(cols[1], "fund_spending", row["fund_spending"], delta=row.get("fund_spending_chg"),
-            note=_prev_note("fund_spending"))
-layout.card(cols[2], "fund_current_balance", row["fund_current_balance"],
-            delta=row.get("fund_current_balance_chg"), note="基金收入 − 基金支出")
-layout.card(cols[3], "fund_cumulative_balance", row["fund_cumulative_balance"],
-            delta=row.get("fund_cumulative_balance_chg"),
-            note=f"年初累计结余 {present.text('fund_opening_balance', row['fund_opening_balance'])}")
+layout.card(
+    cols[0],
+    "fund_income",
+    row["fund_income"],
+    delta=row.get("fund_income_chg"),
+    note=f"{f.scheme_label()} · {_prev_note('fund_income')}",
+)
+layout.card(
+    cols[1],
+    "fund_spending",
+    row["fund_spending"],
+    delta=row.get("fund_spending_chg"),
+    note=_prev_note("fund_spending"),
+)
+layout.card(
+    cols[2],
+    "fund_current_balance",
+    row["fund_current_balance"],
+    delta=row.get("fund_current_balance_chg"),
+    note="基金收入 − 基金支出",
+)
+layout.card(
+    cols[3],
+    "fund_cumulative_balance",
+    row["fund_cumulative_balance"],
+    delta=row.get("fund_cumulative_balance_chg"),
+    note=f"年初累计结余 {present.text('fund_opening_balance', row['fund_opening_balance'])}",
+)
 
 # 累计结余可支付月数: bands are per scheme, so each scheme gets its own card and status.
 months = service.fetch_with_yoy(
@@ -57,22 +91,33 @@ months = service.fetch_with_yoy(
 )
 present_schemes = set(months.frame["scheme"]) if not months.frame.empty else set()
 shown = [
-    s for s in present.DIM_VALUE_LABELS["scheme"]
+    s
+    for s in present.DIM_VALUE_LABELS["scheme"]
     if s in present_schemes and s in settings.MONTHS_PAYABLE_BANDS
 ]
 by_scheme = months.frame.set_index("scheme") if not months.frame.empty else pd.DataFrame()
 cols = st.columns(4)
-layout.card(cols[0], "fund_usage_rate", row["fund_usage_rate"],
-            delta=row.get("fund_usage_rate_chg"), note="基金支出 ÷ 基金收入")
+layout.card(
+    cols[0],
+    "fund_usage_rate",
+    row["fund_usage_rate"],
+    delta=row.get("fund_usage_rate_chg"),
+    note="基金支出 ÷ 基金收入",
+)
 for col, scheme in zip(cols[1:], shown, strict=False):
     r = by_scheme.loc[scheme]
     status, phrase = months_payable_status(
         r["fund_months_payable"], settings.MONTHS_PAYABLE_BANDS[scheme]
     )
     prev = present.text("fund_months_payable", r.get("fund_months_payable_prev"))
-    layout.card(col, "fund_months_payable", r["fund_months_payable"],
-                label=f"{SCHEME_SHORT.get(scheme, present.dim_value('scheme', scheme))}可支付月数",
-                status=status, note=f"{phrase} · 上年同期 {prev}")
+    layout.card(
+        col,
+        "fund_months_payable",
+        r["fund_months_payable"],
+        label=f"{SCHEME_SHORT.get(scheme, present.dim_value('scheme', scheme))}可支付月数",
+        status=status,
+        note=f"{phrase} · 上年同期 {prev}",
+    )
 
 
 def _band_text(band: MonthsBand) -> str:
@@ -91,9 +136,7 @@ if shown:
     ]
     for scheme in shown:
         band = settings.MONTHS_PAYABLE_BANDS[scheme]
-        lines.append(
-            f"- {SCHEME_SHORT.get(scheme, scheme)}:{_band_text(band)}。来源:{band.source}"
-        )
+        lines.append(f"- {SCHEME_SHORT.get(scheme, scheme)}:{_band_text(band)}。来源:{band.source}")
     st.caption("\n".join(lines))
 
 # 环比: the cut-off month against the month before (values in 万元 need wider cards).
@@ -103,12 +146,22 @@ mom_rows = mom.frame.set_index("flow") if not mom.frame.empty else pd.DataFrame(
 cols = st.columns(3)
 for col, flow in zip(cols[:2], ("income", "spending"), strict=True):
     r = mom_rows.loc[flow] if flow in mom_rows.index else pd.Series(dtype=float)
-    layout.card(col, "fund_amount", r.get("fund_amount"),
-                label=f"{period.month}月{present.dim_value('flow', flow)}",
-                delta=r.get("fund_amount_chg_mom"), delta_label="环比",
-                note=f"上月 {present.text('fund_amount', r.get('fund_amount_prev_mom'))}")
-layout.card(cols[2], "fund_visits", row["fund_visits"], delta=row.get("fund_visits_chg"),
-            note=_prev_note("fund_visits"))
+    layout.card(
+        col,
+        "fund_amount",
+        r.get("fund_amount"),
+        label=f"{period.month}月{present.dim_value('flow', flow)}",
+        delta=r.get("fund_amount_chg_mom"),
+        delta_label="环比",
+        note=f"上月 {present.text('fund_amount', r.get('fund_amount_prev_mom'))}",
+    )
+layout.card(
+    cols[2],
+    "fund_visits",
+    row["fund_visits"],
+    delta=row.get("fund_visits_chg"),
+    note=_prev_note("fund_visits"),
+)
 
 st.divider()
 left, right = st.columns(2)
@@ -117,60 +170,97 @@ with left:
     if monthly.empty:
         layout.empty_note("月度收支", fc)
     else:
-        data = pd.DataFrame({
-            "month": monthly.frame["month"],
-            "收支": [present.dim_value("flow", v) for v in monthly.frame["flow"]],
-            "万元": [present.scaled("fund_amount", v) for v in monthly.frame["fund_amount"]],
-        })
-        st.altair_chart(charts.monthly_bars(
-            data, stack="收支", value="万元", value_title="金额(万元)", column="收支",
-            text=layout.chart_text(fc, f"{f.scheme_label()}基金月度收支", "万元"),
-        ))
+        data = pd.DataFrame(
+            {
+                "month": monthly.frame["month"],
+                "收支": [present.dim_value("flow", v) for v in monthly.frame["flow"]],
+                "万元": [present.scaled("fund_amount", v) for v in monthly.frame["fund_amount"]],
+            }
+        )
+        st.altair_chart(
+            charts.monthly_bars(
+                data,
+                stack="收支",
+                value="万元",
+                value_title="金额(万元)",
+                column="收支",
+                text=_half(fc, f"{f.scheme_label()}基金月度收支", "万元"),
+            )
+        )
 
-balance = service.fetch(QuerySpec.make(["fund_cumulative_balance"], period, ["month", "scheme"], where))
+balance = service.fetch(
+    QuerySpec.make(["fund_cumulative_balance"], period, ["month", "scheme"], where)
+)
 balance_total = service.fetch(QuerySpec.make(["fund_cumulative_balance"], period, ["month"], where))
 with right:
     if balance.empty:
         layout.empty_note("累计结余", fc)
     else:
-        parts = [pd.DataFrame({
-            "month": balance.frame["month"],
-            "险种": [present.dim_value("scheme", v) for v in balance.frame["scheme"]],
-            "亿元": [present.scaled("fund_cumulative_balance", v)
-                   for v in balance.frame["fund_cumulative_balance"]],
-        })]
+        parts = [
+            pd.DataFrame(
+                {
+                    "month": balance.frame["month"],
+                    "险种": [present.dim_value("scheme", v) for v in balance.frame["scheme"]],
+                    "亿元": [
+                        present.scaled("fund_cumulative_balance", v)
+                        for v in balance.frame["fund_cumulative_balance"]
+                    ],
+                }
+            )
+        ]
         if not f.scheme and not balance_total.empty:
-            parts.append(pd.DataFrame({
-                "month": balance_total.frame["month"],
-                "险种": "合计",
-                "亿元": [present.scaled("fund_cumulative_balance", v)
-                       for v in balance_total.frame["fund_cumulative_balance"]],
-            }))
-        st.altair_chart(charts.monthly_lines(
-            pd.concat(parts), series="险种", value="亿元", value_title="累计结余(亿元)",
-            text=layout.chart_text(fc, f"{f.scheme_label()}基金累计结余(月末)", "亿元"),
-        ))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "month": balance_total.frame["month"],
+                        "险种": "合计",
+                        "亿元": [
+                            present.scaled("fund_cumulative_balance", v)
+                            for v in balance_total.frame["fund_cumulative_balance"]
+                        ],
+                    }
+                )
+            )
+        st.altair_chart(
+            charts.monthly_lines(
+                pd.concat(parts),
+                series="险种",
+                value="亿元",
+                value_title="累计结余(亿元)",
+                text=_half(fc, f"{f.scheme_label()}基金累计结余(月末)", "亿元"),
+            )
+        )
 
 st.markdown("#### 收支结构")
 structure = service.fetch(QuerySpec.make(["fund_amount"], period, ["flow", "item"], where))
 left, right = st.columns(2)
 for col, flow in ((left, "spending"), (right, "income")):
-    part = structure.frame[structure.frame["flow"] == flow] if not structure.empty else pd.DataFrame()
+    part = (
+        structure.frame[structure.frame["flow"] == flow] if not structure.empty else pd.DataFrame()
+    )
     with col:
         if part.empty:
             layout.empty_note(present.dim_value("flow", flow), fc)
             continue
-        data = pd.DataFrame({
-            "项目": [present.dim_value("item", v) for v in part["item"]],
-            "万元": [present.scaled("fund_amount", v) for v in part["fund_amount"]],
-        })
-        st.altair_chart(charts.share_donut(
-            data, category="项目", value="万元",
-            text=layout.chart_text(fc, f"{f.scheme_label()}{present.dim_value('flow', flow)}构成", "万元"),
-        ))
+        data = pd.DataFrame(
+            {
+                "项目": [present.dim_value("item", v) for v in part["item"]],
+                "万元": [present.scaled("fund_amount", v) for v in part["fund_amount"]],
+            }
+        )
+        st.altair_chart(
+            charts.share_donut(
+                data,
+                category="项目",
+                value="万元",
+                text=_half(fc, f"{f.scheme_label()}{present.dim_value('flow', flow)}构成", "万元"),
+            )
+        )
 
 st.markdown("#### 分险种收支项目明细")
-items = service.fetch_with_yoy(QuerySpec.make(["fund_amount"], period, ["scheme", "flow", "item"], where))
+items = service.fetch_with_yoy(
+    QuerySpec.make(["fund_amount"], period, ["scheme", "flow", "item"], where)
+)
 if items.empty:
     layout.empty_note("收支项目", fc)
 else:
@@ -183,10 +273,14 @@ else:
         [present.scaled("fund_amount", v) for v in detail["fund_amount_prev"]], dtype="Float64"
     )
     detail["chg"] = [present.change_text("fund_amount", c) for c in detail["fund_amount_chg"]]
-    layout.table(present.table(
-        detail, ["fund_amount"], ["scheme", "flow", "item"],
-        extra={"prev": "上年同期(万元)", "chg": "同比"},
-    ))
+    layout.table(
+        present.table(
+            detail,
+            ["fund_amount"],
+            ["scheme", "flow", "item"],
+            extra={"prev": "上年同期(万元)", "chg": "同比"},
+        )
+    )
     st.caption("金额为期内各月合计;同比为与上年同期相比的增减幅度。基金按县级统筹核算,不分乡镇。")
 
 layout.show_sql([totals, mom, months, monthly, balance, balance_total, structure, items])

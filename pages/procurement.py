@@ -24,108 +24,200 @@ lag_pp = units.fmt_number(settings.PROCUREMENT_LAG_PP * 100, digits=0)
 # Products and their price drops belong to batches, not to townships: county figures only.
 county_viewer = service.current_viewer().is_county
 
-overall = service.fetch_with_yoy(QuerySpec.make(
-    ["proc_savings", "proc_spend_after", "proc_spend_before", "proc_weighted_drop", "proc_agreed",
-     "proc_purchased", "proc_progress", "proc_retained", "proc_retained_insts"],
-    period, (), where,
-))
+overall = service.fetch_with_yoy(
+    QuerySpec.make(
+        [
+            "proc_savings",
+            "proc_spend_after",
+            "proc_spend_before",
+            "proc_weighted_drop",
+            "proc_agreed",
+            "proc_purchased",
+            "proc_progress",
+            "proc_retained",
+            "proc_retained_insts",
+        ],
+        period,
+        (),
+        where,
+    )
+)
 if overall.empty:
     layout.empty_note("集中带量采购", f)
     st.stop()
-products = service.fetch(QuerySpec.make(["proc_products", "proc_avg_drop"], period)) if county_viewer else None
+products = (
+    service.fetch(QuerySpec.make(["proc_products", "proc_avg_drop"], period))
+    if county_viewer
+    else None
+)
 batch_spec = QuerySpec.make(
-    [*(["proc_products", "proc_avg_drop"] if county_viewer else []), "proc_weighted_drop",
-     "proc_agreed", "proc_purchased", "proc_progress", "proc_savings", "proc_retained"],
-    period, ["batch"], where,
+    [
+        *(["proc_products", "proc_avg_drop"] if county_viewer else []),
+        "proc_weighted_drop",
+        "proc_agreed",
+        "proc_purchased",
+        "proc_progress",
+        "proc_savings",
+        "proc_retained",
+    ],
+    period,
+    ["batch"],
+    where,
 )
 batches = service.fetch(batch_spec)
-institutions = service.fetch(QuerySpec.make(
-    ["proc_agreed", "proc_purchased", "proc_progress", "proc_savings", "proc_retained"],
-    period, ["institution", "township"], where,
-))
+institutions = service.fetch(
+    QuerySpec.make(
+        ["proc_agreed", "proc_purchased", "proc_progress", "proc_savings", "proc_retained"],
+        period,
+        ["institution", "township"],
+        where,
+    )
+)
 inst = institutions.frame.copy()
-inst["状态"] = [s.label for s in compare.pace_statuses(inst["proc_progress"], expected,
-                                                       settings.PROCUREMENT_LAG_PP)]
+inst["状态"] = [
+    s.label
+    for s in compare.pace_statuses(inst["proc_progress"], expected, settings.PROCUREMENT_LAG_PP)
+]
 lagging = int((inst["状态"] == Status.RED.label).sum())
 
 # --- Cards ------------------------------------------------------------------------------------
 row = overall.frame.iloc[0]
-cols = st.columns([1.4, 1, 1, 1])  # the first card holds a four-digit 万元 amount
-layout.card(cols[0], "proc_savings", row["proc_savings"], delta=row.get("proc_savings_chg"),
-            note=f"按中选价采购金额 {present.text('proc_spend_after', row['proc_spend_after'])}")
-layout.card(cols[1], "proc_weighted_drop", row["proc_weighted_drop"],
-            delta=row.get("proc_weighted_drop_chg"),
-            note=f"集采前价格计 {present.text('proc_spend_before', row['proc_spend_before'])}")
+cols = st.columns([1.35, 1.1, 1, 1])  # the first card holds a four-digit 万元 amount
+layout.card(
+    cols[0],
+    "proc_savings",
+    row["proc_savings"],
+    delta=row.get("proc_savings_chg"),
+    note=f"按中选价采购金额 {present.text('proc_spend_after', row['proc_spend_after'])}",
+)
+layout.card(
+    cols[1],
+    "proc_weighted_drop",
+    row["proc_weighted_drop"],
+    delta=row.get("proc_weighted_drop_chg"),
+    note=f"集采前价格计 {present.text('proc_spend_before', row['proc_spend_before'])}",
+)
 if products is not None and not products.empty:
     n_batches = int(batches.frame["batch"].nunique()) if not batches.empty else 0
-    scope_note = "全县口径" if f.township else "按中选产品算术平均"
-    layout.card(cols[2], "proc_avg_drop", products.value("proc_avg_drop"), label="平均降幅(按品种)",
-                note=f"{scope_note} · 执行中批次{n_batches}个")
-    layout.card(cols[3], "proc_products", products.value("proc_products"),
-                note=f"{scope_note} · 本年执行的批次")
+    scope_note = "全县 · " if f.township else ""
+    layout.card(
+        cols[2],
+        "proc_avg_drop",
+        products.value("proc_avg_drop"),
+        label="平均降幅(按品种)",
+        note=f"{scope_note}各中选产品算术平均",
+    )
+    layout.card(
+        cols[3],
+        "proc_products",
+        products.value("proc_products"),
+        note=f"{scope_note}本年执行批次{n_batches}个",
+    )
 cols = st.columns(4)
-layout.card(cols[0], "proc_progress", row["proc_progress"],
-            status=compare.status_vs_progress(row["proc_progress"], expected),
-            delta=row.get("proc_progress_chg"),
-            note=f"时序进度 {present.text('proc_progress', expected)} · 约定量"
-                 f"{present.text('proc_agreed', row['proc_agreed'])}")
+layout.card(
+    cols[0],
+    "proc_progress",
+    row["proc_progress"],
+    status=compare.status_vs_progress(row["proc_progress"], expected),
+    delta=row.get("proc_progress_chg"),
+    note=f"时序进度 {present.text('proc_progress', expected)} · 约定量"
+    f"{present.text('proc_agreed', row['proc_agreed'])}",
+)
 cols[1].metric(
-    f":{'red' if lagging else 'green'}[●] 滞后机构数", f"{lagging}家", border=True,
+    f":{'red' if lagging else 'green'}[●] 滞后机构数",
+    f"{lagging}家",
+    border=True,
     help=f"采购进度低于时序进度{lag_pp}个百分点以上的机构,应予预警并约谈。",
 )
 cols[1].caption(f"共{len(inst)}家机构 · 低于时序进度{lag_pp}个百分点以上")
-layout.card(cols[2], "proc_retained", row["proc_retained"], delta=row.get("proc_retained_chg"),
-            note=f"{f.year}年度核定")
-layout.card(cols[3], "proc_retained_insts", row["proc_retained_insts"],
-            label="结余留用机构数", note="获得结余留用资金的机构")
+layout.card(
+    cols[2],
+    "proc_retained",
+    row["proc_retained"],
+    delta=row.get("proc_retained_chg"),
+    note=f"{f.year}年度核定",
+)
+layout.card(
+    cols[3],
+    "proc_retained_insts",
+    row["proc_retained_insts"],
+    label="结余留用机构数",
+    note="获得结余留用资金的机构",
+)
 if f.township:
-    st.info("中选产品数和平均降幅(按品种)按集采批次统计,不分乡镇,显示的是全县数据;"
-            "其余指标为所选乡镇辖区内定点医药机构的数据。")
+    st.info(
+        "中选产品数和平均降幅(按品种)按集采批次统计,不分乡镇,显示的是全县数据;"
+        "其余指标为所选乡镇辖区内定点医药机构的数据。"
+    )
 
 # --- Institutions against time progress -------------------------------------------------------
 st.divider()
 st.markdown("#### 各机构采购进度(滞后机构在前)")
 left, right = st.columns(2)
-inst = inst.sort_values(["proc_progress", "institution_name"], na_position="last").reset_index(drop=True)
+inst = inst.sort_values(["proc_progress", "institution_name"], na_position="last").reset_index(
+    drop=True
+)
 with left:
     if inst.empty:
         layout.empty_note("机构采购进度", f)
     else:
         worst = inst.head(WORST_SHOWN).rename(columns={"institution_name": "机构"})
-        subject = (f"采购进度最低的{WORST_SHOWN}家机构" if len(inst) > WORST_SHOWN else "各机构采购进度")
-        st.altair_chart(charts.pace_bars(
-            worst, label="机构", value="proc_progress", value_title="采购进度", status="状态",
-            palette=PALETTE, expected=expected, ascending=True,
-            text=layout.chart_text(f, subject, "%"),
-        ))
+        subject = (
+            f"采购进度最低的{WORST_SHOWN}家机构" if len(inst) > WORST_SHOWN else "各机构采购进度"
+        )
+        st.altair_chart(
+            charts.pace_bars(
+                worst,
+                label="机构",
+                value="proc_progress",
+                value_title="采购进度",
+                status="状态",
+                palette=PALETTE,
+                expected=expected,
+                ascending=True,
+                text=charts.stacked(layout.chart_text(f, subject, "%")),
+            )
+        )
 with right:
     towns = service.fetch(QuerySpec.make(["proc_progress", "proc_savings"], period, ["township"]))
     tf = towns.frame.copy()
     if not tf.empty:
-        tf["状态"] = [s.label for s in compare.pace_statuses(tf["proc_progress"], expected,
-                                                            settings.PROCUREMENT_LAG_PP)]
+        tf["状态"] = [
+            s.label
+            for s in compare.pace_statuses(
+                tf["proc_progress"], expected, settings.PROCUREMENT_LAG_PP
+            )
+        ]
         tf["savings_wan"] = [present.scaled("proc_savings", v) for v in tf["proc_savings"]]
         chart = charts.pace_bars(
-            tf.rename(columns={"township_name": "乡镇"}), label="乡镇", value="proc_progress",
-            value_title="采购进度", status="状态", palette=PALETTE, expected=expected, ascending=True,
-            key_field="township", tooltips=(("savings_wan", "节约资金(万元)", ",.2f"),),
-            text=layout.chart_text(f.county(), "各乡镇集采采购进度", "%"),
+            tf.rename(columns={"township_name": "乡镇"}),
+            label="乡镇",
+            value="proc_progress",
+            value_title="采购进度",
+            status="状态",
+            palette=PALETTE,
+            expected=expected,
+            ascending=True,
+            key_field="township",
+            tooltips=(("savings_wan", "节约资金(万元)", ",.2f"),),
+            text=charts.stacked(layout.chart_text(f.county(), "各乡镇集采采购进度", "%")),
         )
         layout.drill_chart(chart, "proc_town_rank", "township")
         st.caption("点击条形可查看该乡镇;虚线为时序进度(约定采购量按月均进度)。")
 
 if not inst.empty:
-    inst["较时序进度"] = [units.fmt_pp(compare.change(v, expected, rate=True), words=False)
-                          for v in inst["proc_progress"]]
-    inst["机构类型"] = [present.dim_value("institution_kind", k) for k in inst["institution_kind"]]
+    inst["gap"] = [
+        present.scaled("proc_progress", compare.change(v, expected, rate=True))
+        for v in inst["proc_progress"]
+    ]
     shown = present.table(
-        inst, ["proc_agreed", "proc_purchased", "proc_progress"], ["institution", "township"],
-        extra={"机构类型": "机构类型", "institution_level": "等级"},
+        inst,
+        ["proc_agreed", "proc_purchased", "proc_progress"],
+        ["institution", "township"],
+        extra={"gap": "较时序进度(百分点)", "状态": "状态"},
     )
-    money = present.table(inst, ["proc_savings", "proc_retained"])
-    shown.insert(len(shown.columns), "较时序进度", inst["较时序进度"].to_numpy())
-    shown.insert(len(shown.columns), "状态", inst["状态"].to_numpy())
-    shown = pd.concat([shown, money], axis=1)
+    shown = pd.concat([shown, present.table(inst, ["proc_savings", "proc_retained"])], axis=1)
+    shown = shown.rename(columns={present.header("proc_retained"): "结余留用(万元)"})
     layout.table(shown, height=min(38 + 35 * len(shown), 420))
     st.caption(
         f"状态:采购进度低于时序进度({present.text('proc_progress', expected)}){lag_pp}个百分点以上为"
@@ -134,60 +226,113 @@ if not inst.empty:
     )
 
 # --- Batches ------------------------------------------------------------------------------------
-st.markdown("#### 各批次执行情况")
+st.markdown("#### 各批次执行情况(按国家组织、省级、省际联盟排列)")
 if batches.empty:
     layout.empty_note("集采批次", f)
 else:
     bf = batches.frame.copy()
-    bf["_order"] = [LEVEL_ORDER.index(v) if v in LEVEL_ORDER else len(LEVEL_ORDER) for v in bf["batch_level"]]
+    bf["_order"] = [
+        LEVEL_ORDER.index(v) if v in LEVEL_ORDER else len(LEVEL_ORDER) for v in bf["batch_level"]
+    ]
     bf = bf.sort_values(["_order", "batch_name"]).reset_index(drop=True)
-    bf["状态"] = [s.label for s in compare.pace_statuses(bf["proc_progress"], expected,
-                                                        settings.PROCUREMENT_LAG_PP)]
+    # The level is part of most official batch names; say it where the name does not.
+    levels = [present.dim_value("level", v) for v in bf["batch_level"]]
+    names = [
+        n if isinstance(n, str) else str(c)
+        for n, c in zip(bf["batch_name"], bf["batch"], strict=True)
+    ]
+    bf["batch_name"] = [n if lv in n else f"{n}({lv})" for n, lv in zip(names, levels, strict=True)]
     shown = present.table(
         bf,
-        ["proc_products", "proc_avg_drop", "proc_weighted_drop", "proc_agreed", "proc_purchased",
-         "proc_progress"],
-        ["batch", "batch_level"],
-        extra={"状态": "进度状态"},
-    ).rename(columns={"batch_level": "层级"})
-    shown = pd.concat([shown, present.table(bf, ["proc_savings", "proc_retained"])], axis=1)
+        [
+            "proc_products",
+            "proc_avg_drop",
+            "proc_weighted_drop",
+            "proc_agreed",
+            "proc_purchased",
+            "proc_progress",
+            "proc_savings",
+            "proc_retained",
+        ],
+        ["batch"],
+    ).rename(
+        columns={
+            present.header("proc_products"): "产品数",
+            present.header("proc_avg_drop"): "平均降幅(%)",
+            present.header("proc_weighted_drop"): "加权降幅(%)",
+            present.header("proc_agreed"): "约定量",
+            present.header("proc_purchased"): "采购量",
+            present.header("proc_progress"): "进度(%)",
+            present.header("proc_retained"): "结余留用(万元)",
+        }
+    )
+    # Not yet decided for the year: a dash, not "None".
+    retained_col = "结余留用(万元)"
+    if shown[retained_col].isna().any():
+        shown[retained_col] = [units.fmt_number(v, digits=2) for v in shown[retained_col]]
     layout.table(shown)
-    note = "平均降幅(按品种) = 各中选产品降幅的算术平均;加权平均降幅按采购量加权。"
+    note = "平均降幅(按品种) = 各中选产品降幅(1 − 中选价/集采前价)的算术平均;加权降幅 = 1 − 按中选价计算的金额 ÷ 按集采前价格计算的金额。"
     if f.township:
-        note += "中选产品数、平均降幅(按品种)为全县口径,其余为所选乡镇数据。"
-    st.caption(note + "结余留用金额为空表示该批次本年度尚未核定。")
+        note += "产品数、平均降幅为全县口径,其余为所选乡镇数据。"
+    st.caption(
+        note
+        + "约定量、采购量、进度为年度约定采购量、期内实际采购量及其比值;结余留用为空表示该批次本年度尚未核定。"
+    )
 
 # --- Savings --------------------------------------------------------------------------------
 st.markdown("#### 节约资金")
-left, right = st.columns([3, 2])
+left, right = st.columns(2)
 monthly = service.fetch(QuerySpec.make(["proc_savings"], period, ["month", "level"], where))
-by_level = service.fetch_with_yoy(QuerySpec.make(["proc_savings", "proc_spend_after"], period, ["level"], where))
+by_level = service.fetch_with_yoy(
+    QuerySpec.make(["proc_savings", "proc_spend_after"], period, ["level"], where)
+)
 with left:
     if not monthly.empty:
         mf = monthly.frame.assign(
             集采层级=[present.dim_value("level", v) for v in monthly.frame["level"]],
             万元=[present.scaled("proc_savings", v) for v in monthly.frame["proc_savings"]],
         )
-        st.altair_chart(charts.monthly_bars(
-            mf, stack="集采层级", value="万元", value_title="节约资金(万元)",
-            text=layout.chart_text(f, "各月集采节约资金", "万元"),
-        ))
+        st.altair_chart(
+            charts.monthly_bars(
+                mf,
+                stack="集采层级",
+                value="万元",
+                value_title="节约资金(万元)",
+                text=charts.stacked(layout.chart_text(f, "各月集采节约资金", "万元")),
+            )
+        )
 with right:
     if not by_level.empty:
         lf = by_level.frame.copy()
-        lf["_order"] = [LEVEL_ORDER.index(v) if v in LEVEL_ORDER else len(LEVEL_ORDER) for v in lf["level"]]
+        lf["_order"] = [
+            LEVEL_ORDER.index(v) if v in LEVEL_ORDER else len(LEVEL_ORDER) for v in lf["level"]
+        ]
         lf = lf.sort_values("_order").reset_index(drop=True)
         bars = lf.assign(
             集采层级=[present.dim_value("level", v) for v in lf["level"]],
             万元=[present.scaled("proc_savings", v) for v in lf["proc_savings"]],
         )
-        st.altair_chart(charts.pace_bars(
-            bars, label="集采层级", value="万元", value_title="节约资金(万元)", percent=False,
-            text=layout.chart_text(f, "节约资金按集采层级", "万元"),
-        ))
+        st.altair_chart(
+            charts.pace_bars(
+                bars,
+                label="集采层级",
+                value="万元",
+                value_title="节约资金(万元)",
+                percent=False,
+                text=charts.stacked(layout.chart_text(f, "节约资金按集采层级", "万元")),
+            )
+        )
         lf["同比"] = [present.change_text("proc_savings", v) for v in lf["proc_savings_chg"]]
-        layout.table(present.table(lf, ["proc_savings", "proc_spend_after"], ["level"],
-                                   extra={"同比": "节约资金同比"}))
+        layout.table(present.table(lf, ["proc_savings"], ["level"], extra={"同比": "同比"}))
 
-layout.show_sql([overall, *([products] if products is not None else []), batches, institutions, towns,
-                 monthly, by_level])
+layout.show_sql(
+    [
+        overall,
+        *([products] if products is not None else []),
+        batches,
+        institutions,
+        towns,
+        monthly,
+        by_level,
+    ]
+)

@@ -196,7 +196,7 @@ def _server(env: str, default: str, label: str) -> Iterator[ScratchDatabases]:
     why = _reachable(url)
     if why is not None:
         skip_or_fail(
-            f"{label} 服务器不可用,跳过需要它的测试 / {label} server not available: "
+            f"{label} 服务器不可用 / {label} server not available: "
             f"{redact(url)}: {why}。可用环境变量 {env} 指定地址。"
         )
     databases = ScratchDatabases(url)

@@ -96,7 +96,8 @@ def ranked_bars(
         alt.Tooltip(f"{label}:N", title=""),
         alt.Tooltip(f"{value}:Q", title=value_title, format=fmt),
     ]
-    order = alt.EncodingSortField(field=value, op="sum", order="descending")
+    # A layered chart keeps a shared sort only with op "min" (Vega-Lite merges the scales).
+    order = alt.EncodingSortField(field=value, op="min", order="descending")
     bars = (
         base.mark_bar()
         .encode(
@@ -189,26 +190,6 @@ def monthly_bars(
     return _finish(alt.Chart(frame).mark_bar().encode(**enc), text, 300)
 
 
-def donut(frame: pd.DataFrame, *, category: str, value: str, text: ChartText) -> alt.TopLevelMixin:
-    """Structure of a total (e.g. spending by item), with shares in the tooltip."""
-    total = float(frame[value].sum()) or 1.0
-    data = frame.assign(share=frame[value] / total)
-    chart = (
-        alt.Chart(data)
-        .mark_arc(innerRadius=60, outerRadius=110)
-        .encode(
-            theta=alt.Theta(f"{value}:Q", stack=True),
-            color=alt.Color(f"{category}:N", title=None, sort="-theta"),
-            tooltip=[
-                alt.Tooltip(f"{category}:N", title=""),
-                alt.Tooltip(f"{value}:Q", format=",.2f", title=text.unit),
-                alt.Tooltip("share:Q", format=".1%", title="占比"),
-            ],
-        )
-    )
-    return _finish(chart, text, 280)
-
-
 def grouped_bars(
     frame: pd.DataFrame,
     *,
@@ -281,8 +262,11 @@ def ranked_values(
     labels = base.mark_text(align="left", dx=3, fontSize=11).encode(
         y=alt.Y(f"{label}:N", sort=order), x=f"{value}:Q", text=alt.Text(f"{value}:Q", format=fmt)
     )
-    height = max(160, 22 * len(data))
-    return _finish(alt.layer(bars, labels), text, height)
+    # The height is the plotting area's (autosize fit-x), so every bar keeps 22 px and its label.
+    height = max(110, 22 * len(data))
+    return _finish(alt.layer(bars, labels), text, height).properties(
+        autosize=alt.AutoSizeParams(type="fit-x", contains="padding")
+    )
 
 
 def pace_bars(
@@ -300,6 +284,7 @@ def pace_bars(
     percent: bool = True,
     key_field: str | None = None,
     tooltips: tuple[tuple[str, str, str], ...] = (),
+    label_limit: int | None = None,
 ) -> alt.TopLevelMixin:
     """Horizontal bars against time progress, with the page's own status legend.
 
@@ -308,6 +293,7 @@ def pace_bars(
     The sort uses op "min" (a layered chart drops any other op, which leaves bars unsorted), and
     the height is the plotting area's (autosize fit-x), so every bar keeps its 22 px and label.
     `tooltips` adds (column, title, d3-format) lines. `key_field` is carried for drill-down.
+    `label_limit` widens the category labels (pixels) for long names such as DRG groups.
     """
     fmt = ".1%" if percent else ",.2f"
     base = alt.Chart(frame)
@@ -323,9 +309,13 @@ def pace_bars(
     tooltip = [alt.Tooltip(f"{label}:N", title=""), alt.Tooltip(f"{value}:Q", title=value_title, format=fmt),
                *([alt.Tooltip(f"{status}:N", title="状态")] if status else []),
                *[alt.Tooltip(f"{c}:Q", title=t, format=f) for c, t, f in tooltips]]
+    # Room on the right for the value labels (they are text marks, not clipped to the axis).
+    highest = max([float(v) for v in frame[value].dropna()] + [float(expected or 0)] + [0.0])
+    top = highest * 1.15 or 1.0
     bars = base.mark_bar().encode(
         y=alt.Y(f"{label}:N", sort=order, title=None),
-        x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format="%" if percent else ",.0f")),
+        x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format="%" if percent else ",.0f"),
+                scale=alt.Scale(domain=[0, top])),
         color=color,
         opacity=alt.condition(select, alt.value(1.0), alt.value(0.55)),
         tooltip=tooltip,
@@ -340,9 +330,10 @@ def pace_bars(
             x="v:Q", tooltip=[alt.Tooltip("t:N", title=""), alt.Tooltip("v:Q", format=fmt, title="值")]
         ))
     height = max(90, 22 * len(frame))
-    return _finish(alt.layer(*layers), text, height).properties(
+    chart = _finish(alt.layer(*layers), text, height).properties(
         autosize=alt.AutoSizeParams(type="fit-x", contains="padding")
     )
+    return chart.configure_axisY(labelLimit=label_limit) if label_limit else chart
 
 
 def share_donut(
@@ -350,8 +341,8 @@ def share_donut(
 ) -> alt.TopLevelMixin:
     """Structure of a total, largest share first, legend on the right with shares in the tooltip.
 
-    Like `donut`, whose `sort="-theta"` Altair 6 rejects (SchemaValidationError on render);
-    here segments and legend are ordered by value through an explicit sort field.
+    Segments and legend are ordered through an explicit sort field: Altair 6 rejects
+    `sort="-theta"` on a colour channel.
     """
     data = frame.dropna(subset=[value])
     total = float(data[value].sum()) or 1.0
@@ -362,8 +353,12 @@ def share_donut(
         .mark_arc(innerRadius=55, outerRadius=105)
         .encode(
             theta=alt.Theta(f"{value}:Q", stack=True),
-            color=alt.Color(f"{category}:N", title=None, sort=order,
-                            legend=alt.Legend(orient="right", labelLimit=200)),
+            color=alt.Color(
+                f"{category}:N",
+                title=None,
+                sort=order,
+                legend=alt.Legend(orient="right", labelLimit=200),
+            ),
             order=alt.Order(f"{value}:Q", sort="descending"),
             tooltip=[
                 alt.Tooltip(f"{category}:N", title=""),
@@ -375,3 +370,16 @@ def share_donut(
     return _finish(chart, text, 260).properties(
         autosize=alt.AutoSizeParams(type="fit-x", contains="padding")
     )
+
+
+@dataclass(frozen=True)
+class StackedChartText(ChartText):
+    """ChartText whose unit and source lines are stacked, so a half-width chart keeps 数据截至."""
+
+    def subtitle(self) -> list[str]:
+        return [p for p in (f"单位:{self.unit}" if self.unit else "", self.source) if p]
+
+
+def stacked(text: ChartText) -> ChartText:
+    """The same title, unit and source, drawn on separate lines (for charts in narrow columns)."""
+    return StackedChartText(text.title, text.unit, text.source)

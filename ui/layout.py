@@ -84,9 +84,19 @@ def empty_note(what: str, filters: state.Filters) -> None:
 
 
 def show_sql(results: Iterable[Result]) -> None:
-    with st.expander("查看SQL(推送到数据仓库执行的查询及参数)"):
-        for r in results:
-            for sql, params in zip(r.statements, r.params, strict=True):
+    """The statements behind the page, rendered only when asked (查看SQL)."""
+    if not st.toggle("查看SQL(推送到数据仓库执行的查询及参数)", key="show_sql"):
+        return
+    seen: set = set()
+    for r in results:
+        specs = [r.spec, r.spec.with_period(r.spec.period.previous_year())] if any(
+            c.endswith("_chg") for c in r.frame.columns
+        ) else [r.spec]
+        for spec in specs:
+            if spec in seen:
+                continue
+            seen.add(spec)
+            for sql, params in service.explain(spec):
                 st.code(sql, language="sql")
                 st.caption(f"参数:{params}")
 

@@ -71,9 +71,7 @@ def _server_engine(url: str, admin_url: str, label: str) -> Iterator[Engine]:
                 if not exists:
                     conn.execute(text(f"CREATE DATABASE {DB_NAME} ENCODING 'UTF8'"))
             else:
-                conn.execute(
-                    text(f"CREATE DATABASE IF NOT EXISTS {DB_NAME} CHARACTER SET utf8mb4")
-                )
+                conn.execute(text(f"CREATE DATABASE IF NOT EXISTS {DB_NAME} CHARACTER SET utf8mb4"))
     except Exception as exc:
         _skip_or_fail(f"{label}: cannot create database {DB_NAME}: {type(exc).__name__}: {exc}")
     finally:

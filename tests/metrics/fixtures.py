@@ -27,9 +27,10 @@ def _frame(columns: str, rows: list[tuple]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns.split())
 
 
+# The official order (sort_order) is not the order of the codes: T1, T3, T2.
 township = _frame(
     "code name sort_order",
-    [(T1, "莲塘镇", 1), (T2, "向塘镇", 2), (T3, "三江镇", 3)],
+    [(T1, "莲塘镇", 1), (T2, "向塘镇", 3), (T3, "三江镇", 2)],
 )
 
 township_population = _frame(
@@ -102,6 +103,7 @@ fund_ledger = _frame(
     [
         (2022, 1, "resident", "income", "contribution", 999.00, None),
         (2022, 1, "resident", "spending", "inpatient", 111.00, 9),
+        (2022, 1, "resident", "spending", "out_of_county", 500.00, 2),  # 市级结算, not county
         (2023, 1, "resident", "income", "contribution", 50000.50, None),
         (2023, 2, "resident", "income", "contribution", 30000.25, None),
         (2023, 3, "resident", "income", "contribution", 10000.00, None),

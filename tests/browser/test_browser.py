@@ -1,0 +1,135 @@
+"""Headless Chromium against a real server on the demo warehouse: every page opens, shows its
+title in Chinese and no error element. Screenshots go to test-artifacts/browser/."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from data_sources.config import PROJECT_ROOT
+from ui.nav import PAGES
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "browser"
+ERROR_SELECTOR = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(demo_warehouse_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = _free_port()
+    log = tmp_path_factory.mktemp("server") / "streamlit.log"
+    env = {**os.environ, "WAREHOUSE_URL": demo_warehouse_url}
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "ui.launch",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"Streamlit 服务未能启动:\n{log.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path: str):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _settle(page) -> None:
+    """Waits until the app stopped running (the status widget disappears) and charts drew."""
+    page.wait_for_selector('[data-testid="stSidebar"]', timeout=60_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+    )
+    page.wait_for_timeout(1500)
+
+
+@pytest.mark.parametrize("viewport", [(1366, 768), (1920, 1080)], ids=["laptop", "wall"])
+@pytest.mark.parametrize("page_def", PAGES, ids=[p.url_path for p in PAGES])
+def test_page_opens_without_error(server: str, browser, page_def, viewport) -> None:
+    width, height = viewport
+    page = browser.new_page(viewport={"width": width, "height": height})
+    try:
+        query = "?year=2023&month=10" + (
+            "&town=360121101" if page_def.url_path == "township" else ""
+        )
+        page.goto(f"{server}/{page_def.url_path}{query}")
+        _settle(page)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{page_def.url_path}-{width}.png"), full_page=True)
+        errors = page.locator(ERROR_SELECTOR)
+        assert errors.count() == 0, errors.all_inner_texts()
+        assert page_def.title in page.locator("h3").first.inner_text()
+        # Nothing may be wider than the window (horizontal overflow of the main area).
+        overflow = page.evaluate(
+            "() => document.querySelector('[data-testid=\"stMain\"]').scrollWidth"
+            " - document.querySelector('[data-testid=\"stMain\"]').clientWidth"
+        )
+        assert overflow <= 1, f"页面横向溢出 {overflow}px"
+    finally:
+        page.close()
+
+
+def test_deep_link_opens_that_township(server: str, browser) -> None:
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    try:
+        page.goto(f"{server}/enrollment?year=2023&month=10&town=360121101")
+        _settle(page)
+        assert "向塘镇" in page.locator('[data-testid="stCaptionContainer"]').first.inner_text()
+        assert "town=360121101" in page.url
+    finally:
+        page.close()
