@@ -24,6 +24,15 @@ st.set_page_config(
     page_title="医保决策驾驶舱", page_icon=":material/health_and_safety:", layout="wide"
 )
 
+# Card values such as "46574.09万元" must fit a quarter-width card on a 1366 px laptop and still
+# read large on a wall screen: the value font scales with the window. A fixed style sheet, never
+# built from data.
+CARD_CSS = """
+<style>
+[data-testid="stMetricValue"] { font-size: clamp(1.25rem, 1.9vw, 2.25rem); }
+</style>
+"""
+
 
 def _viewer() -> Viewer:
     # Until accounts exist (login and roles are a later step), every session sees the whole
@@ -51,6 +60,7 @@ def main() -> None:
         st.markdown("#### 医保决策驾驶舱")
         if fresh.is_demo:
             st.caption(":orange-badge[演示数据] 以南昌县2023年公开数据校准的模拟数据")
+    st.markdown(CARD_CSS, unsafe_allow_html=True)
     state.render_sidebar()
     state.sync_url()
     for note in notes:

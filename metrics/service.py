@@ -9,6 +9,7 @@ too, so a new load invalidates every cached result at once.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 
 import pandas as pd
@@ -31,8 +32,11 @@ FRESHNESS_TTL_SECONDS = 30
 
 @st.cache_resource(show_spinner=False)
 def get_engine(url: str) -> Engine:
-    # The dashboard only reads; DuckDB files open read-only so several processes can share them.
-    return create_warehouse_engine(url, read_only=url.startswith("duckdb"))
+    # One dashboard process owns an embedded DuckDB file and writes to it (scenarios, imports).
+    # Several processes may share one file only read-only: WAREHOUSE_READ_ONLY=1 (then writing
+    # features say so); a multi-process deployment uses PostgreSQL or Doris/StarRocks instead.
+    read_only = url.startswith("duckdb") and os.environ.get("WAREHOUSE_READ_ONLY") == "1"
+    return create_warehouse_engine(url, read_only=read_only)
 
 
 def engine() -> Engine:

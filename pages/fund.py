@@ -33,6 +33,7 @@ totals = service.fetch_with_yoy(
         [
             "fund_income",
             "fund_spending",
+            "fund_spending_county",
             "fund_current_balance",
             "fund_cumulative_balance",
             "fund_opening_balance",
@@ -68,7 +69,8 @@ layout.card(
     "fund_spending",
     row["fund_spending"],
     delta=row.get("fund_spending_chg"),
-    note=_prev_note("fund_spending"),
+    note=f"其中县域内 {present.text('fund_spending_county', row.get('fund_spending_county'))} · "
+    + _prev_note("fund_spending"),
 )
 layout.card(
     cols[2],

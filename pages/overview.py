@@ -27,7 +27,9 @@ def cards() -> None:
     fund = service.fetch_with_yoy(
         QuerySpec.make(["fund_income", "fund_spending", "fund_months_payable"], period, ["scheme"])
     )
-    fund_total = service.fetch_with_yoy(QuerySpec.make(["fund_income", "fund_spending"], period))
+    fund_total = service.fetch_with_yoy(
+        QuerySpec.make(["fund_income", "fund_spending", "fund_spending_county"], period)
+    )
     assist = service.fetch_with_yoy(
         QuerySpec.make(["assist_amount", "assist_times"], period, (), town)
     )
@@ -77,7 +79,7 @@ def cards() -> None:
         "fund_spending",
         ft.get("fund_spending"),
         delta=ft.get("fund_spending_chg"),
-        note=f"两险合计{county_note}",
+        note=f"两险合计{county_note};其中县域内 {present.text('fund_spending_county', ft.get('fund_spending_county'))}",
     )
 
     row2 = st.columns(4)

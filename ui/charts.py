@@ -298,37 +298,58 @@ def pace_bars(
     fmt = ".1%" if percent else ",.2f"
     base = alt.Chart(frame)
     select = alt.selection_point(name="pick", fields=[key_field] if key_field else [label])
-    order = alt.EncodingSortField(field=value, op="min", order="ascending" if ascending else "descending")
+    order = alt.EncodingSortField(
+        field=value, op="min", order="ascending" if ascending else "descending"
+    )
     color = (
-        alt.Color(f"{status}:N", title="状态",
-                  scale=alt.Scale(domain=list(palette or STATUS_COLORS),
-                                  range=list((palette or STATUS_COLORS).values())))
+        alt.Color(
+            f"{status}:N",
+            title="状态",
+            scale=alt.Scale(
+                domain=list(palette or STATUS_COLORS),
+                range=list((palette or STATUS_COLORS).values()),
+            ),
+        )
         if status
         else alt.value(PRIMARY)
     )
-    tooltip = [alt.Tooltip(f"{label}:N", title=""), alt.Tooltip(f"{value}:Q", title=value_title, format=fmt),
-               *([alt.Tooltip(f"{status}:N", title="状态")] if status else []),
-               *[alt.Tooltip(f"{c}:Q", title=t, format=f) for c, t, f in tooltips]]
+    tooltip = [
+        alt.Tooltip(f"{label}:N", title=""),
+        alt.Tooltip(f"{value}:Q", title=value_title, format=fmt),
+        *([alt.Tooltip(f"{status}:N", title="状态")] if status else []),
+        *[alt.Tooltip(f"{c}:Q", title=t, format=f) for c, t, f in tooltips],
+    ]
     # Room on the right for the value labels (they are text marks, not clipped to the axis).
     highest = max([float(v) for v in frame[value].dropna()] + [float(expected or 0)] + [0.0])
     top = highest * 1.15 or 1.0
-    bars = base.mark_bar().encode(
-        y=alt.Y(f"{label}:N", sort=order, title=None),
-        x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format="%" if percent else ",.0f"),
-                scale=alt.Scale(domain=[0, top])),
-        color=color,
-        opacity=alt.condition(select, alt.value(1.0), alt.value(0.55)),
-        tooltip=tooltip,
-    ).add_params(select)
+    bars = (
+        base.mark_bar()
+        .encode(
+            y=alt.Y(f"{label}:N", sort=order, title=None),
+            x=alt.X(
+                f"{value}:Q",
+                title=value_title,
+                axis=alt.Axis(format="%" if percent else ",.0f"),
+                scale=alt.Scale(domain=[0, top]),
+            ),
+            color=color,
+            opacity=alt.condition(select, alt.value(1.0), alt.value(0.55)),
+            tooltip=tooltip,
+        )
+        .add_params(select)
+    )
     labels = base.mark_text(align="left", dx=3, fontSize=11).encode(
         y=alt.Y(f"{label}:N", sort=order), x=f"{value}:Q", text=alt.Text(f"{value}:Q", format=fmt)
     )
     layers = [bars, labels]
     if expected is not None:
         rule = alt.Chart(pd.DataFrame({"v": [expected], "t": [expected_label]}))
-        layers.append(rule.mark_rule(color=PLAN, strokeDash=[6, 3], size=2).encode(
-            x="v:Q", tooltip=[alt.Tooltip("t:N", title=""), alt.Tooltip("v:Q", format=fmt, title="值")]
-        ))
+        layers.append(
+            rule.mark_rule(color=PLAN, strokeDash=[6, 3], size=2).encode(
+                x="v:Q",
+                tooltip=[alt.Tooltip("t:N", title=""), alt.Tooltip("v:Q", format=fmt, title="值")],
+            )
+        )
     height = max(90, 22 * len(frame))
     chart = _finish(alt.layer(*layers), text, height).properties(
         autosize=alt.AutoSizeParams(type="fit-x", contains="padding")

@@ -89,9 +89,11 @@ def show_sql(results: Iterable[Result]) -> None:
         return
     seen: set = set()
     for r in results:
-        specs = [r.spec, r.spec.with_period(r.spec.period.previous_year())] if any(
-            c.endswith("_chg") for c in r.frame.columns
-        ) else [r.spec]
+        specs = (
+            [r.spec, r.spec.with_period(r.spec.period.previous_year())]
+            if any(c.endswith("_chg") for c in r.frame.columns)
+            else [r.spec]
+        )
         for spec in specs:
             if spec in seen:
                 continue

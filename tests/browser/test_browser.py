@@ -4,6 +4,7 @@ title in Chinese and no error element. Screenshots go to test-artifacts/browser/
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from data_sources.config import PROJECT_ROOT
+from data_sources.config import PROJECT_ROOT, demo_url
 from ui.nav import PAGES
 
 pytestmark = pytest.mark.browser
@@ -37,10 +38,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(demo_warehouse_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(demo_duckdb_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "streamlit.log"
-    env = {**os.environ, "WAREHOUSE_URL": demo_warehouse_url}
+    folder = tmp_path_factory.mktemp("server")
+    log = folder / "streamlit.log"
+    # The server writes (scenarios, imports), so it gets its own copy: a DuckDB file takes one
+    # writing process at a time.
+    own = folder / "warehouse.duckdb"
+    shutil.copy(demo_duckdb_path, own)
+    env = {**os.environ, "WAREHOUSE_URL": demo_url(own)}
     with log.open("w") as out:
         proc = subprocess.Popen(
             [
@@ -107,12 +113,15 @@ def test_page_opens_without_error(server: str, browser, page_def, viewport) -> N
         query = "?year=2023&month=10" + (
             "&town=360121101" if page_def.url_path == "township" else ""
         )
-        page.goto(f"{server}/{page_def.url_path}{query}")
+        # The default page lives at the root; its url_path is not routed.
+        path = "" if page_def is PAGES[0] else page_def.url_path
+        page.goto(f"{server}/{path}{query}")
         _settle(page)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{page_def.url_path}-{width}.png"), full_page=True)
         errors = page.locator(ERROR_SELECTOR)
         assert errors.count() == 0, errors.all_inner_texts()
+        assert page.get_by_text("Page not found").count() == 0
         assert page_def.title in page.locator("h3").first.inner_text()
         # Nothing may be wider than the window (horizontal overflow of the main area).
         overflow = page.evaluate(
@@ -129,7 +138,8 @@ def test_deep_link_opens_that_township(server: str, browser) -> None:
     try:
         page.goto(f"{server}/enrollment?year=2023&month=10&town=360121101")
         _settle(page)
-        assert "向塘镇" in page.locator('[data-testid="stCaptionContainer"]').first.inner_text()
+        main_caption = page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]')
+        assert "向塘镇" in main_caption.first.inner_text()
         assert "town=360121101" in page.url
     finally:
         page.close()

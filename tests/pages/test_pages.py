@@ -3,6 +3,7 @@ and its headline cards show the metrics layer's figures for the same spec."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -10,9 +11,8 @@ import pytest
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
-from data_sources.config import PROJECT_ROOT
-from data_sources.engine import create_warehouse_engine
-from metrics import present
+from data_sources.config import PROJECT_ROOT, demo_url
+from metrics import present, service
 from metrics.execute import execute
 from metrics.model import Period, QuerySpec, Viewer
 from ui.nav import PAGES
@@ -26,12 +26,16 @@ VIEWER = Viewer(name="demo", townships=None, can_see_small_cells=False)
 
 
 @pytest.fixture(scope="module")
-def warehouse(demo_warehouse_url: str) -> Iterator[Engine]:
+def warehouse(demo_duckdb_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    # Its own copy: the app in this process opens the file for writing (scenarios, imports),
+    # and DuckDB allows one configuration per file and process.
+    own = tmp_path_factory.mktemp("pages") / "warehouse.duckdb"
+    shutil.copy(demo_duckdb_path, own)
+    url = demo_url(own)
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("WAREHOUSE_URL", demo_warehouse_url)
-        engine = create_warehouse_engine(demo_warehouse_url, read_only=True)
+        mp.setenv("WAREHOUSE_URL", url)
+        engine = service.get_engine(url)
         yield engine
-        engine.dispose()
 
 
 def open_page(path: str, year: int, month: int, town: str | None) -> AppTest:
