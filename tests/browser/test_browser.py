@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
