@@ -109,7 +109,7 @@ with left:
             s.label for s in compare.statuses(ranking["enroll_completion"], ranking["expected"])
         ]
         ranking["排名"] = compare.rank(ranking["enroll_completion"])
-        chart = charts.ranked_bars(
+        chart = charts.pace_bars(
             ranking.rename(columns={"township_name": "乡镇"}),
             label="乡镇",
             value="enroll_completion",

@@ -159,13 +159,13 @@ with left:
     if rank_frame.empty:
         layout.empty_note("乡镇参保", f)
     else:
-        chart = charts.ranked_bars(
+        chart = charts.pace_bars(
             rank_frame.rename(columns={"township_name": "乡镇"}),
             label="乡镇",
             value="enroll_completion",
             value_title="任务完成率",
-            status=None,
-            highlight="标记",
+            status="标记",
+            palette=charts.HIGHLIGHT_COLORS,
             expected=compare.enrollment_expected(
                 period, split.groupby("scheme")["enroll_target"].sum().to_dict()
             ),

@@ -55,76 +55,6 @@ def _finish(chart: alt.TopLevelMixin, text: ChartText, height: int) -> alt.TopLe
     )
 
 
-def ranked_bars(
-    frame: pd.DataFrame,
-    *,
-    label: str,
-    value: str,
-    value_title: str,
-    text: ChartText,
-    status: str | None = None,
-    expected: float | None = None,
-    expected_label: str = "时序进度",
-    percent: bool = True,
-    key_field: str | None = None,
-    highlight: str | None = None,
-) -> alt.TopLevelMixin:
-    """Horizontal bars sorted best first, coloured by status, with a rule at time progress.
-
-    `highlight` names a column with values 前三名/后三名/其他 to colour the best and worst instead.
-
-    `key_field` names a column carried in the data for click-through (drill-down selection).
-    """
-    fmt = ".1%" if percent else ",.2f"
-    base = alt.Chart(frame)
-    select = alt.selection_point(name="pick", fields=[key_field] if key_field else [label])
-    if status:
-        color = alt.Color(
-            f"{status}:N",
-            title="状态",
-            scale=alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values())),
-        )
-    elif highlight:
-        color = alt.Color(
-            f"{highlight}:N",
-            title=None,
-            scale=alt.Scale(domain=list(HIGHLIGHT_COLORS), range=list(HIGHLIGHT_COLORS.values())),
-        )
-    else:
-        color = alt.value(PRIMARY)
-    tooltip = [
-        alt.Tooltip(f"{label}:N", title=""),
-        alt.Tooltip(f"{value}:Q", title=value_title, format=fmt),
-    ]
-    # A layered chart keeps a shared sort only with op "min" (Vega-Lite merges the scales).
-    order = alt.EncodingSortField(field=value, op="min", order="descending")
-    bars = (
-        base.mark_bar()
-        .encode(
-            y=alt.Y(f"{label}:N", sort=order, title=None),
-            x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=fmt)),
-            color=color,
-            opacity=alt.condition(select, alt.value(1.0), alt.value(0.55)),
-            tooltip=tooltip,
-        )
-        .add_params(select)
-    )
-    labels = base.mark_text(align="left", dx=3, fontSize=11).encode(
-        y=alt.Y(f"{label}:N", sort=order), x=f"{value}:Q", text=alt.Text(f"{value}:Q", format=fmt)
-    )
-    layers = [bars, labels]
-    if expected is not None:
-        rule = alt.Chart(pd.DataFrame({"v": [expected], "t": [expected_label]}))
-        layers.append(
-            rule.mark_rule(color=PLAN, strokeDash=[6, 3], size=2).encode(
-                x="v:Q",
-                tooltip=[alt.Tooltip("t:N", title=""), alt.Tooltip("v:Q", format=fmt, title="值")],
-            )
-        )
-    height = max(160, 22 * len(frame))
-    return _finish(alt.layer(*layers), text, height)
-
-
 def monthly_lines(
     frame: pd.DataFrame,
     *,
@@ -288,8 +218,8 @@ def pace_bars(
 ) -> alt.TopLevelMixin:
     """Horizontal bars against time progress, with the page's own status legend.
 
-    Like `ranked_bars`, but the status labels and colours come from `palette` (label -> colour),
-    e.g. DRG 超进度 instead of 滞后, and `ascending=True` puts the lowest (worst progress) on top.
+    The status labels and colours come from `palette` (label -> colour), e.g. DRG 超进度
+    instead of 滞后, or HIGHLIGHT_COLORS for the best and worst three of a ranking; and `ascending=True` puts the lowest (worst progress) on top.
     The sort uses op "min" (a layered chart drops any other op, which leaves bars unsorted), and
     the height is the plotting area's (autosize fit-x), so every bar keeps its 22 px and label.
     `tooltips` adds (column, title, d3-format) lines. `key_field` is carried for drill-down.
