@@ -20,6 +20,33 @@ class Alert:
     text: str
 
 
+def _off_pace(
+    frame: pd.DataFrame,
+    name: str,
+    actual: str,
+    expected: str,
+    area: str,
+    what: str,
+    margin: float,
+    behind: bool,
+) -> list[Alert]:
+    """Rows more than `margin` behind (behind=True) or ahead of time progress, worst first."""
+    sign = -1.0 if behind else 1.0
+    gap = sign * (frame[actual].astype(float) - frame[expected].astype(float))
+    rows = frame.assign(_gap=gap)
+    rows = rows[rows._gap > margin].sort_values("_gap", ascending=False)
+    word = "落后" if behind else "超出"
+    return [
+        Alert(
+            Status.RED,
+            area,
+            f"{r[name]}{what}{units.fmt_pct(r[actual])},{word}时序进度"
+            f"{units.fmt_number(r._gap * 100)}个百分点",
+        )
+        for _, r in rows.iterrows()
+    ]
+
+
 def behind_progress(
     frame: pd.DataFrame,
     *,
@@ -36,18 +63,7 @@ def behind_progress(
     >>> [a.text for a in behind_progress(f, name="n", actual="a", expected="e", area="参保", what="完成率")]
     ['甲镇完成率80.00%,落后时序进度15.00个百分点']
     """
-    gap = frame[actual].astype(float) - frame[expected].astype(float)
-    rows = frame.assign(_gap=gap)
-    rows = rows[rows._gap < -lag_pp].sort_values("_gap")
-    return [
-        Alert(
-            Status.RED,
-            area,
-            f"{r[name]}{what}{units.fmt_pct(r[actual])},落后时序进度"
-            f"{units.fmt_number(-r._gap * 100)}个百分点",
-        )
-        for _, r in rows.iterrows()
-    ]
+    return _off_pace(frame, name, actual, expected, area, what, lag_pp, behind=True)
 
 
 def ahead_of_pace(
@@ -61,18 +77,7 @@ def ahead_of_pace(
     over_pp: float = settings.DRG_OVER_PACE_PP,
 ) -> list[Alert]:
     """Rows whose spending rate runs ahead of time progress by more than over_pp (budgets)."""
-    gap = frame[actual].astype(float) - frame[expected].astype(float)
-    rows = frame.assign(_gap=gap)
-    rows = rows[rows._gap > over_pp].sort_values("_gap", ascending=False)
-    return [
-        Alert(
-            Status.RED,
-            area,
-            f"{r[name]}{what}{units.fmt_pct(r[actual])},超出时序进度"
-            f"{units.fmt_number(r._gap * 100)}个百分点",
-        )
-        for _, r in rows.iterrows()
-    ]
+    return _off_pace(frame, name, actual, expected, area, what, over_pp, behind=False)
 
 
 def months_payable(

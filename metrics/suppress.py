@@ -47,8 +47,10 @@ def complementary(
         changed = False
         for dim in dims:
             others = [d for d in dims if d != dim]
+            # One dimension by name, not as a one-item list: pandas keeps its group keys scalar.
+            key = others[0] if len(others) == 1 else others
             groups = (
-                frame.groupby(others, dropna=False, sort=False).groups
+                frame.groupby(key, dropna=False, sort=False).groups
                 if others
                 else {None: frame.index}
             )
