@@ -24,6 +24,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Table,
+    Text,
 )
 
 metadata = MetaData()
@@ -319,4 +320,39 @@ LOAD_ORDER: tuple[Table, ...] = (
     drg_group,
     drg_budget,
     drg_case,
+)
+
+# --- 任务分解方案 (what-if planning) ----------------------------------------------------------------
+# Written by the planning page through data_sources.scenarios, not by loads: not in FACT_TABLES
+# (no metrics read them) nor in LOAD_ORDER (a full rebuild creates them empty via create_all).
+
+plan_scenario = Table(
+    "plan_scenario",
+    metadata,
+    Column("scenario_id", Integer, Sequence("plan_scenario_id_seq"), primary_key=True),
+    Column("year", SmallInteger, nullable=False, comment="规划年度"),
+    Column("name", String(64), nullable=False, comment="方案名称"),
+    Column("author", String(64), nullable=False, comment="编制人"),
+    Column("created_at", DateTime, nullable=False, comment="保存时间"),
+    Column("method", String(24), nullable=False, comment="分解方法"),
+    Column("parameters", Text, nullable=False, comment="参数(JSON:各险种县级任务数、下限、锁定等)"),
+    Column("adopted_at", DateTime, nullable=True, comment="采用为正式任务的时间"),
+    Column("adopted_by", String(64), nullable=True, comment="采用人"),
+    comment="参保任务分解方案",
+)
+
+plan_scenario_target = Table(
+    "plan_scenario_target",
+    metadata,
+    Column(
+        "scenario_id",
+        Integer,
+        ForeignKey("plan_scenario.scenario_id"),
+        primary_key=True,
+        comment="方案",
+    ),
+    _township(),
+    Column("scheme", String(12), primary_key=True),
+    Column("target", Integer, nullable=False, comment="方案任务数"),
+    comment="参保任务分解方案明细",
 )

@@ -562,6 +562,18 @@ METRICS: dict[str, Metric] = {
             drill=(),
         ),
         Metric(
+            "fund_visits_county",
+            "县域内医保报销人次",
+            "Σ 支出项目结算人次(不含县域外医疗机构、由市局统一做账的部分); seed 002 的“医保报销人次”口径",
+            "person_times",
+            "person_times",
+            model="fund",
+            agg="sum",
+            expr=fund_ledger.c.person_times,
+            where=and_(fund_ledger.c.flow == "spending", fund_ledger.c.item != "out_of_county"),
+            drill=(),
+        ),
+        Metric(
             "fund_opening_balance",
             "年初累计结余",
             "上年末累计结余",

@@ -67,10 +67,12 @@ class Freshness:
     def latest(self) -> tuple[int, int] | None:
         return None if self.period_end is None else (self.period_end.year, self.period_end.month)
 
-    def label(self) -> str:
+    def label(self, until: dt.date | None = None) -> str:
+        """'数据截至:2026年10月31日'; with `until`, the earlier of the two dates."""
         if self.period_end is None:
             return "数据截至:尚无数据"
-        return f"数据截至:{self.period_end.year}年{self.period_end.month}月{self.period_end.day}日"
+        day = min(self.period_end, until) if until is not None else self.period_end
+        return f"数据截至:{day.year}年{day.month}月{day.day}日"
 
 
 @st.cache_data(ttl=FRESHNESS_TTL_SECONDS, show_spinner=False)
@@ -87,14 +89,15 @@ def _freshness(url: str) -> Freshness:
                 func.max(load_log.c.loaded_at),
             )
         ).one()
-        latest_source = conn.execute(
-            select(load_log.c.source).order_by(load_log.c.load_id.desc()).limit(1)
-        ).scalar()
+        # A warehouse the demo generator built stays demo data after imports or adoptions.
+        demo_loads = conn.execute(
+            select(func.count()).where(load_log.c.source.startswith(DEMO_SOURCE_PREFIX))
+        ).scalar_one()
     return Freshness(
         version=int(version or 0),
         period_end=pd.Timestamp(period_end).date() if period_end is not None else None,
         loaded_at=loaded_at,
-        is_demo=bool(latest_source and str(latest_source).startswith(DEMO_SOURCE_PREFIX)),
+        is_demo=demo_loads > 0,
     )
 
 

@@ -121,3 +121,13 @@ CACHE_MAX_ENTRIES: int = 512
 
 # Setting. Big-screen auto refresh interval.
 AUTO_REFRESH_SECONDS: int = 300
+
+# --- 任务分解 (target planning) ------------------------------------------------------------
+
+# Setting. Local assumption (规划股 practice, adjustable): a township asked to grow its enrolled
+# persons by more than 5% over last year is marked 难以完成 on the planning page. Ratio.
+PLAN_HARD_GROWTH: float = 0.05
+
+# Setting. A proposal whose implied coverage (proposed targets of both schemes ÷ 户籍人口) is
+# above this ratio is marked 难以完成: more than everyone registered there. Ratio; 1.0 = 100%.
+PLAN_HARD_COVERAGE: float = 1.0

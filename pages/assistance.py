@@ -128,7 +128,7 @@ with left:
         layout.empty_note("救助类型", f)
     else:
         kinds = _ordered(by_kind.frame, "kind")
-        st.altair_chart(
+        layout.chart(
             charts.share_donut(
                 pd.DataFrame(
                     {
@@ -149,14 +149,15 @@ with left:
                 AMOUNT_TIMES,
                 ["kind"],
                 extra={"chg": "金额同比"},
-            ).rename(columns=SHORT)
+            ).rename(columns=SHORT),
+            title=f.title("医疗救助(按救助类型)"),
         )
 with right:
     if by_cat.empty:
         layout.empty_note("救助对象类别", f)
     else:
         cats = _ordered(by_cat.frame, "category")
-        st.altair_chart(
+        layout.chart(
             charts.ranked_values(
                 pd.DataFrame(
                     {
@@ -177,7 +178,8 @@ with right:
                 AMOUNT_TIMES,
                 ["category"],
                 extra={"chg": "金额同比"},
-            ).rename(columns=SHORT)
+            ).rename(columns=SHORT),
+            title=f.title("医疗救助(按救助对象类别)"),
         )
 layout.suppressed_note(by_kind if by_kind.suppressed else by_cat)
 
@@ -241,7 +243,11 @@ else:
         town_order = list(dict.fromkeys(long[town_col]))
         cat_order = [present.dim_value("category", c) for c in present.DIM_VALUE_LABELS["category"]]
         wide = wide.reindex(index=town_order, columns=[c for c in cat_order if c in wide.columns])
-        layout.table(wide.reset_index().rename_axis(columns=None))
+        layout.table(
+            wide.reset_index().rename_axis(columns=None),
+            title=county.title("各乡镇分救助对象类别救助人次"),
+            unit="单位:人次",
+        )
         st.caption("单位:人次。")
         layout.suppressed_note(cross)
 
@@ -260,7 +266,7 @@ else:
 if monthly.empty:
     layout.empty_note("月度救助", f)
 else:
-    st.altair_chart(
+    layout.chart(
         charts.monthly_bars(
             pd.DataFrame(
                 {
@@ -337,7 +343,8 @@ with right:
                 ["alert_persons"],
                 ["population_type"],
                 extra={"chg": "同比", "threshold": "自付预警线(元)"},
-            )
+            ),
+            title=f.title("防返贫监测预警人数(按人员类型)"),
         )
         layout.suppressed_note(alert_types)
 
@@ -349,7 +356,8 @@ if not towns.empty:
             towns.frame,
             [*ASSIST, "premium_persons", "premium_coverage", "alert_persons"],
             ["township"],
-        )
+        ),
+        title=county.title("各乡镇医疗救助明细"),
     )
     layout.suppressed_note(towns)
 

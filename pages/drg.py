@@ -201,7 +201,7 @@ with left:
             if len(hosp) > TOP_SHOWN
             else "各医疗机构预算执行率"
         )
-        st.altair_chart(
+        layout.chart(
             charts.pace_bars(
                 top,
                 label="机构",
@@ -251,7 +251,11 @@ if not hosp.empty:
             ["institution", "township"],
             extra={"paid_chg_text": "支付同比", "gap": "较时序进度(百分点)", "状态": "状态"},
         )
-        layout.table(shown, height=min(38 + 35 * len(shown), 420))
+        layout.table(
+            shown,
+            height=min(38 + 35 * len(shown), 420),
+            title=f.title("各医疗机构DRG预算执行情况"),
+        )
         st.caption(
             f"状态:预算执行率高于时序进度({present.text('drg_execution', expected)}){over_pp}个百分点以上为"
             f"“超进度”,高于时序进度但在{over_pp}个百分点以内为“预警”。预算执行率 = DRG基金支付 ÷ 全年DRG付费预算。"
@@ -261,7 +265,11 @@ if not hosp.empty:
         for mid in CASE_METRICS:
             pos = cases.columns.get_loc(present.header(mid)) + 1
             cases.insert(pos, CHANGE_HEADERS[mid], change_texts(hosp, mid))
-        layout.table(cases.rename(columns=YUAN_HEADERS), height=min(38 + 35 * len(cases), 420))
+        layout.table(
+            cases.rename(columns=YUAN_HEADERS),
+            height=min(38 + 35 * len(cases), 420),
+            title=f.title("各医疗机构DRG病例与费用"),
+        )
         st.caption(
             "同比均为增长率。每权重费用 = 住院总费用 ÷ 总权重;次均费用 = 住院总费用 ÷ 病例数。"
         )
@@ -282,9 +290,7 @@ outliers = service.fetch(
 )
 with left:
     if not monthly.empty:
-        st.altair_chart(
-            cumulative_vs_plan(monthly.frame, budget, "DRG基金累计支付与预算时序进度", f)
-        )
+        layout.chart(cumulative_vs_plan(monthly.frame, budget, "DRG基金累计支付与预算时序进度", f))
         st.caption("虚线 = 全年DRG付费预算 × 月份 ÷ 12;实线高于虚线表示支付快于时间进度。")
 with right:
     if not outlier_months.empty:
@@ -292,7 +298,7 @@ with right:
             病例类型=[present.dim_value("outlier", v) for v in outlier_months.frame["outlier"]],
             例=outlier_months.frame["drg_cases"],
         )
-        st.altair_chart(
+        layout.chart(
             charts.monthly_bars(
                 om,
                 stack="病例类型",
@@ -306,7 +312,8 @@ with right:
         layout.table(
             present.table(of, ["drg_cases", "drg_paid", "drg_avg_cost"], ["outlier"]).rename(
                 columns=YUAN_HEADERS
-            )
+            ),
+            title=f.title("DRG病例类型"),
         )
 
 # --- DRG groups -------------------------------------------------------------------------------
@@ -326,7 +333,7 @@ else:
         DRG组=[f"{c} {n}" for c, n in zip(gf["drg"], gf["drg_name"], strict=True)],
         万元=[present.scaled("drg_paid", v) for v in gf["drg_paid"]],
     )
-    st.altair_chart(
+    layout.chart(
         charts.pace_bars(
             bars,
             label="DRG组",
@@ -340,7 +347,10 @@ else:
     )
     table = present.table(gf, ["drg_cases", "drg_paid", "drg_cmi", "drg_avg_cost"], ["drg"])
     table.insert(0, "DRG组编码", gf["drg"].to_numpy())
-    layout.table(table.rename(columns={**YUAN_HEADERS, present.header("drg_cmi"): "平均权重"}))
+    layout.table(
+        table.rename(columns={**YUAN_HEADERS, present.header("drg_cmi"): "平均权重"}),
+        title=f.title(f"基金支付前{TOP_GROUPS}位DRG组"),
+    )
     st.caption("平均权重 = 该组总权重 ÷ 病例数(即该组的CMI);次均费用 = 该组住院总费用 ÷ 病例数。")
 
 # --- One hospital -----------------------------------------------------------------------------
@@ -374,7 +384,7 @@ else:
     left, right = st.columns(2)
     with left:
         if not h_month.empty:
-            st.altair_chart(
+            layout.chart(
                 cumulative_vs_plan(
                     h_month.frame, h["drg_budget"], f"{names.get(code, code)}累计支付与时序进度", f
                 )
@@ -384,7 +394,8 @@ else:
             hg = h_groups.frame.sort_values("drg_paid", ascending=False).head(TOP_GROUPS)
             st.markdown(f"**{names.get(code, code)} 基金支付前{TOP_GROUPS}位DRG组**")
             layout.table(
-                present.table(hg, ["drg_cases", "drg_paid"], ["drg"]).rename(columns=YUAN_HEADERS)
+                present.table(hg, ["drg_cases", "drg_paid"], ["drg"]).rename(columns=YUAN_HEADERS),
+                title=f"{names.get(code, code)} {f.period.label()} 基金支付前{TOP_GROUPS}位DRG组",
             )
 
 layout.show_sql([overall, hospitals, towns, monthly, outlier_months, outliers, groups, *detail])

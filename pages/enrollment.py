@@ -146,7 +146,7 @@ with right:
                 ),
             ]
         )
-        st.altair_chart(
+        layout.chart(
             charts.monthly_lines(
                 series,
                 series="系列",
@@ -178,7 +178,7 @@ if not ranking.empty:
         ["township"],
         extra={"排名": "排名", "状态": "时序进度状态"},
     )
-    layout.table(shown)
+    layout.table(shown, title=f.county().title(f"{f.scheme_label()}各乡镇参保任务完成情况"))
     st.caption(
         "参保率 = 两险参保人数 ÷ 户籍人口(户籍人口口径);距任务尚差人数 = 任务数 − 已参保人数。"
     )

@@ -179,7 +179,7 @@ with left:
                 "万元": [present.scaled("fund_amount", v) for v in monthly.frame["fund_amount"]],
             }
         )
-        st.altair_chart(
+        layout.chart(
             charts.monthly_bars(
                 data,
                 stack="收支",
@@ -223,7 +223,7 @@ with right:
                     }
                 )
             )
-        st.altair_chart(
+        layout.chart(
             charts.monthly_lines(
                 pd.concat(parts),
                 series="险种",
@@ -250,7 +250,7 @@ for col, flow in ((left, "spending"), (right, "income")):
                 "万元": [present.scaled("fund_amount", v) for v in part["fund_amount"]],
             }
         )
-        st.altair_chart(
+        layout.chart(
             charts.share_donut(
                 data,
                 category="项目",
@@ -281,7 +281,8 @@ else:
             ["fund_amount"],
             ["scheme", "flow", "item"],
             extra={"prev": "上年同期(万元)", "chg": "同比"},
-        )
+        ),
+        title=fc.title("分险种收支项目明细"),
     )
     st.caption("金额为期内各月合计;同比为与上年同期相比的增减幅度。基金按县级统筹核算,不分乡镇。")
 

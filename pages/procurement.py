@@ -165,7 +165,7 @@ with left:
         subject = (
             f"采购进度最低的{WORST_SHOWN}家机构" if len(inst) > WORST_SHOWN else "各机构采购进度"
         )
-        st.altair_chart(
+        layout.chart(
             charts.pace_bars(
                 worst,
                 label="机构",
@@ -218,7 +218,11 @@ if not inst.empty:
     )
     shown = pd.concat([shown, present.table(inst, ["proc_savings", "proc_retained"])], axis=1)
     shown = shown.rename(columns={present.header("proc_retained"): "结余留用(万元)"})
-    layout.table(shown, height=min(38 + 35 * len(shown), 420))
+    layout.table(
+        shown,
+        height=min(38 + 35 * len(shown), 420),
+        title=f.title("各医疗机构集采执行情况"),
+    )
     st.caption(
         f"状态:采购进度低于时序进度({present.text('proc_progress', expected)}){lag_pp}个百分点以上为"
         f"“滞后”,应予预警并约谈;低于时序进度但在{lag_pp}个百分点以内为“预警”。"
@@ -270,7 +274,7 @@ else:
     retained_col = "结余留用(万元)"
     if shown[retained_col].isna().any():
         shown[retained_col] = [units.fmt_number(v, digits=2) for v in shown[retained_col]]
-    layout.table(shown)
+    layout.table(shown, title=f.title("集采批次执行情况"))
     note = "平均降幅(按品种) = 各中选产品降幅(1 − 中选价/集采前价)的算术平均;加权降幅 = 1 − 按中选价计算的金额 ÷ 按集采前价格计算的金额。"
     if f.township:
         note += "产品数、平均降幅为全县口径,其余为所选乡镇数据。"
@@ -292,7 +296,7 @@ with left:
             集采层级=[present.dim_value("level", v) for v in monthly.frame["level"]],
             万元=[present.scaled("proc_savings", v) for v in monthly.frame["proc_savings"]],
         )
-        st.altair_chart(
+        layout.chart(
             charts.monthly_bars(
                 mf,
                 stack="集采层级",
@@ -312,7 +316,7 @@ with right:
             集采层级=[present.dim_value("level", v) for v in lf["level"]],
             万元=[present.scaled("proc_savings", v) for v in lf["proc_savings"]],
         )
-        st.altair_chart(
+        layout.chart(
             charts.pace_bars(
                 bars,
                 label="集采层级",
@@ -323,7 +327,10 @@ with right:
             )
         )
         lf["同比"] = [present.change_text("proc_savings", v) for v in lf["proc_savings_chg"]]
-        layout.table(present.table(lf, ["proc_savings"], ["level"], extra={"同比": "同比"}))
+        layout.table(
+            present.table(lf, ["proc_savings"], ["level"], extra={"同比": "同比"}),
+            title=f.title("节约资金按集采层级"),
+        )
 
 layout.show_sql(
     [

@@ -115,7 +115,8 @@ else:
         "proc_savings",
     ]
     layout.table(
-        present.table(inst, metrics_shown, ["institution"], extra={"institution_level": "等级"})
+        present.table(inst, metrics_shown, ["institution"], extra={"institution_level": "等级"}),
+        title=f.title("辖区医疗机构"),
     )
     st.caption(f"预算执行率与采购进度的时序进度均为 {present.text('drg_execution', linear)}。")
 
@@ -124,12 +125,18 @@ groups = service.fetch(QuerySpec.make(["enrolled"], period, ["scheme", "person_g
 if groups.empty:
     st.info("本乡镇暂无参保数据。")
 else:
-    layout.table(present.table(groups.frame, ["enrolled"], ["scheme", "person_group"]))
+    layout.table(
+        present.table(groups.frame, ["enrolled"], ["scheme", "person_group"]),
+        title=f.title("参保情况(分险种、人群)"),
+    )
 assist = service.fetch(
     QuerySpec.make(["assist_times", "assist_amount"], period, ["category"], town)
 )
 st.markdown("#### 医疗救助(按救助对象类别)")
-layout.table(present.table(assist.frame, ["assist_times", "assist_amount"], ["category"]))
+layout.table(
+    present.table(assist.frame, ["assist_times", "assist_amount"], ["category"]),
+    title=f.title("医疗救助(按救助对象类别)"),
+)
 layout.suppressed_note(assist)
 if st.button("返回全县"):
     state.select_township(None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 
 import altair as alt
@@ -10,6 +11,7 @@ import streamlit as st
 
 from metrics import present, service
 from metrics.execute import Result
+from metrics.model import Period, period_end_date
 from metrics.status import Status
 from ui import state
 from ui.charts import ChartText
@@ -32,9 +34,7 @@ def header(title: str, filters: state.Filters) -> None:
 
 
 def chart_text(filters: state.Filters, subject: str, unit: str = "") -> ChartText:
-    fresh = service.freshness()
-    source = "数据来源:县医疗保障局医保决策驾驶舱" + ("(演示数据)" if fresh.is_demo else "")
-    return ChartText(filters.title(subject), unit, f"{source}  {fresh.label()}")
+    return ChartText(filters.title(subject), unit, source_line(filters.period))
 
 
 def card(
@@ -118,11 +118,114 @@ def drill_chart(chart: alt.TopLevelMixin, key: str, field: str) -> None:
     points = (event or {}).get("selection", {}).get("pick", []) if isinstance(event, dict) else []
     if not points and hasattr(event, "selection"):
         points = event.selection.get("pick", [])
+    export_buttons(chart, key=key)
     if points:
         code = points[0].get(field)
         if code and code != st.session_state.get(state.TOWN):
             state.select_township(str(code))
 
 
-def table(frame: pd.DataFrame, height: int | None = None) -> None:
+def table(
+    frame: pd.DataFrame,
+    height: int | None = None,
+    *,
+    title: str | None = None,
+    key: str | None = None,
+    unit: str | None = None,
+) -> None:
+    """A display table; with a `title` ('向塘镇 2023年1-10月 …') also an 导出Excel button.
+
+    `unit` is the Excel unit line when the headers carry no unit (e.g. '单位:人次').
+    """
     st.dataframe(frame, hide_index=True, width="stretch", height=height or "auto")
+    if title:
+        table_download(frame, title=title, key=key, unit=unit)
+
+
+# --- Exports ---------------------------------------------------------------------------------
+
+
+def _chart_title(chart: alt.TopLevelMixin) -> str | None:
+    title = getattr(chart, "title", None)
+    text = getattr(title, "text", title)
+    return text if isinstance(text, str) and text else None
+
+
+def _key(prefix: str, text: str) -> str:
+    return f"{prefix}_{hashlib.sha1(text.encode()).hexdigest()[:10]}"
+
+
+def source_line(period: Period | None = None) -> str:
+    """'数据来源:…  数据截至:…', as under every chart title and in every export.
+
+    For a past period the cut-off is the period's end (a 2023年1-10月 chart is data through
+    31 October 2023), never later than the newest load.
+    """
+    fresh = service.freshness()
+    source = "数据来源:县医疗保障局医保决策驾驶舱" + ("(演示数据)" if fresh.is_demo else "")
+    until = period_end_date(period) if period is not None else None
+    return f"{source}  {fresh.label(until)}"
+
+
+def export_buttons(chart: alt.TopLevelMixin, *, key: str | None = None, name: str | None = None):
+    """Small PNG / SVG download buttons; the images are drawn only when clicked (deferred)."""
+    from exports import fonts, images
+    from exports.excel import title_file_name
+
+    base = name or _chart_title(chart) or "图表"
+    if fonts.cjk_font_family() is None:
+        st.caption(fonts.NO_FONT_MESSAGE)
+        return
+    key = key or _key("chart", base)
+    with st.container(horizontal=True, gap="small"):
+        st.download_button(
+            "PNG",
+            data=lambda: images.chart_png(chart, scale=2),
+            file_name=title_file_name(base, "png"),
+            mime="image/png",
+            key=f"{key}_png",
+            on_click="ignore",
+            type="tertiary",
+            icon=":material/download:",
+            help="下载图片(PNG,2倍分辨率,可直接插入汇报材料)",
+        )
+        st.download_button(
+            "SVG",
+            data=lambda: images.chart_svg(chart),
+            file_name=title_file_name(base, "svg"),
+            mime="image/svg+xml",
+            key=f"{key}_svg",
+            on_click="ignore",
+            type="tertiary",
+            icon=":material/download:",
+            help="下载矢量图(SVG)",
+        )
+
+
+def chart(chart: alt.TopLevelMixin, *, key: str | None = None, name: str | None = None) -> None:
+    """Shows an Altair chart with PNG / SVG downloads beneath it (file named after its title)."""
+    st.altair_chart(chart)
+    export_buttons(chart, key=key, name=name)
+
+
+def table_download(
+    display_frame: pd.DataFrame, *, title: str, key: str | None = None, unit: str | None = None
+) -> None:
+    """An 导出Excel button for a display table (the workbook is built only when clicked)."""
+    from exports import excel
+
+    cutoff = source_line(state.current().period)
+    unit_line = unit or excel.unit_line(display_frame)
+    st.download_button(
+        "导出Excel",
+        data=lambda: excel.table_xlsx(
+            display_frame, title=title, unit_line=unit_line, cutoff=cutoff
+        ),
+        file_name=excel.title_file_name(title, "xlsx"),
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=key or _key("xlsx", title),
+        on_click="ignore",
+        type="tertiary",
+        icon=":material/table_view:",
+        help="下载Excel表格(含标题、单位、数据截至,A4横向打印)",
+    )

@@ -28,5 +28,8 @@ PAGES: tuple[PageDef, ...] = (
     PageDef("pages/assistance.py", "医疗救助", "assistance", ":material/volunteer_activism:"),
     PageDef("pages/procurement.py", "集中带量采购", "procurement", ":material/medication:"),
     PageDef("pages/drg.py", "DRG预算执行", "drg", ":material/local_hospital:"),
+    PageDef("pages/planning.py", "任务分解", "planning", ":material/calculate:"),
+    PageDef("pages/briefing.py", "汇报材料", "briefing", ":material/description:"),
+    PageDef("pages/import.py", "数据导入", "import", ":material/upload:"),
     PageDef("pages/township.py", "乡镇详情", "township", ":material/location_city:"),
 )

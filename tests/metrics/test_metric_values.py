@@ -219,6 +219,7 @@ CASES: list[Case] = [
                 "fund_spending_county": 76000.60,  # no 县域外 (out_of_county) item in 2023
                 "fund_amount": 146000.75 + 76000.60,  # no flow: both flows
                 "fund_visits": (30 + 32 + 34) + (20 + 22 + 25 + 40),  # = 203
+                "fund_visits_county": 203,  # no 县域外 (out_of_county) item in 2023
                 "fund_opening_balance": 100000.00 + 50000.00,
                 "fund_current_balance": 146000.75 - 76000.60,  # = 70000.15
                 "fund_cumulative_balance": 150000.00 + 146000.75 - 76000.60,  # = 220000.15
@@ -341,6 +342,7 @@ CASES: list[Case] = [
                 "fund_spending": 111.00 + 500.00,  # inpatient + out_of_county
                 "fund_spending_county": 111.00,
                 "fund_visits": 9 + 2,
+                "fund_visits_county": 9,
             },
         },
     ),

@@ -1,0 +1,147 @@
+"""数据导入: templates, upload, validation with every problem listed, transactional load.
+
+The page only arranges widgets: reading, validation and the load are `data_sources.load`, the
+same code as the command line (python -m data_sources.load FILE --kind …).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+
+from data_sources import reader, templates
+from data_sources.load import load_file, problems_frame, problems_xlsx
+from data_sources.load_specs import MAX_FILE_MB, MAX_ROWS, SPECS, spec
+from metrics import service
+
+RESULT_KEY = "_import_result"
+SHOWN_PROBLEMS = 500
+
+st.markdown("### 数据导入")
+fresh = service.freshness()
+st.caption(f"按模板导入月度数据和台账 · {fresh.label()}")
+if fresh.is_demo:
+    st.info(
+        "当前连接的是演示数据仓库:导入的数据会写入演示库,替换演示数据中相同期间的数据。",
+        icon=":material/info:",
+    )
+read_only = os.environ.get("WAREHOUSE_READ_ONLY") == "1"
+if read_only:
+    st.warning("数据仓库以只读方式打开(WAREHOUSE_READ_ONLY=1),本页只能下载模板和校验文件。")
+
+kind = st.selectbox("数据类型", list(SPECS), format_func=lambda k: SPECS[k].title, key="imp_kind")
+s = spec(kind)
+st.caption(s.note)
+
+st.markdown("**1. 下载模板填写**(标题行、单位行、表头和一行示例;示例行填写前请删除)")
+b1, b2, _ = st.columns([1, 1, 2])
+b1.download_button(
+    "下载Excel模板(.xlsx)",
+    templates.xlsx_bytes(kind),
+    file_name=templates.file_name(kind, "xlsx"),
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    icon=":material/download:",
+    key=f"imp_tpl_xlsx_{kind}",
+)
+b2.download_button(
+    "下载CSV模板(.csv)",
+    templates.csv_bytes(kind),
+    file_name=templates.file_name(kind, "csv"),
+    mime="text/csv",
+    icon=":material/download:",
+    key=f"imp_tpl_csv_{kind}",
+)
+with st.expander("各列填写要求"):
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "列名": [f.header for f in s.fields],
+                "必填": ["是" if f.required else "否" for f in s.fields],
+                "填写要求": [templates.allowed_text(f) for f in s.fields],
+            }
+        ),
+        hide_index=True,
+    )
+    st.caption(
+        f"单位行写“{s.unit}”;金额列可在单位行或表头注明“万元”,导入时换算为元。"
+        "表头可不在第一行;合计/小计行自动忽略,但须与明细之和一致。"
+    )
+
+st.markdown("**2. 上传文件**")
+upload = st.file_uploader(
+    f"支持 .xlsx、.xls、.csv(UTF-8 或 GBK);单个文件不超过 {MAX_FILE_MB} MB、{MAX_ROWS:,} 行",
+    type=["xlsx", "xls", "csv"],
+    max_upload_size=MAX_FILE_MB,
+    key=f"imp_file_{kind}",
+)
+if upload is None:
+    st.stop()
+
+data = upload.getvalue()
+file_key = (kind, upload.name, hashlib.sha256(data).hexdigest())
+try:
+    table = reader.read(data, s, file_name=upload.name)
+except reader.ReadError as exc:
+    st.error(exc.message)
+    st.stop()
+
+found = [table.headers[f.column] for f in s.fields if f.column in table.headers]
+missing = [f.header for f in s.fields if f.column not in table.headers]
+unit = f",单位:{table.unit}" if table.unit else ""
+st.markdown(
+    f"工作表“{table.sheet}”,表头在第{table.header_row}行{unit};"
+    f"数据 **{len(table.frame):,}** 行"
+    + (f",合计/小计 {len(table.totals)} 行(导入时核对后忽略)" if table.totals else "")
+    + "。"
+)
+st.caption("识别到的列:" + "、".join(found) + (f";缺少:{'、'.join(missing)}" if missing else ""))
+preview = table.frame.head(10).rename(columns=table.headers)
+preview.index.name = "行号"
+st.dataframe(preview.astype(str).replace({"None": ""}))
+
+st.markdown("**3. 校验并导入**")
+if st.button("校验并导入", type="primary", icon=":material/upload:", disabled=read_only):
+    try:
+        result = load_file(
+            service.engine(),
+            data,
+            kind,
+            user=service.current_viewer().name,
+            file_name=upload.name,
+        )
+    except SQLAlchemyError as exc:
+        st.error(
+            f"写入数据仓库失败({type(exc).__name__}),数据仓库未作修改。"
+            "请稍后重试;如为 DuckDB 文件,请确认没有其他程序正在写入。"
+        )
+        st.stop()
+    if result.ok:
+        st.cache_data.clear()
+    st.session_state[RESULT_KEY] = (file_key, result)
+
+stored = st.session_state.get(RESULT_KEY)
+if stored and stored[0] == file_key:
+    result = stored[1]
+    if result.ok:
+        st.success(
+            f"{result.message()}驾驶舱各页面已刷新,{service.freshness().label()}。",
+            icon=":material/check_circle:",
+        )
+    else:
+        st.error(result.message() + "请按下表逐条修改后重新上传。", icon=":material/error:")
+        shown = problems_frame(result.problems[:SHOWN_PROBLEMS])
+        st.dataframe(shown, hide_index=True)
+        if len(result.problems) > SHOWN_PROBLEMS:
+            st.caption(f"仅显示前 {SHOWN_PROBLEMS} 个问题,完整清单请下载问题清单。")
+        st.download_button(
+            "下载问题清单(.xlsx)",
+            problems_xlsx(result.problems),
+            file_name=f"导入问题清单_{upload.name.rsplit('.', 1)[0]}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            icon=":material/download:",
+            key="imp_problems",
+        )
