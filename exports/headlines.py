@@ -67,34 +67,8 @@ def _enrollment(fetch: Fetch, period: Period, township: str | None, text: TextFo
     monthly = fetch(QuerySpec.make(["enrolled"], period, ["month"], where)).frame
     if monthly.empty:
         return None
-    plan = compare.enrollment_plan_curve(targets, period.month)
-    series = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "month": monthly["month"],
-                    "系列": "实际参保人数",
-                    "万人": [present.scaled("enrolled", v) for v in monthly["enrolled"]],
-                }
-            ),
-            pd.DataFrame(
-                {
-                    "month": plan["month"],
-                    "系列": "计划进度",
-                    "万人": [present.scaled("enrolled", v) for v in plan["planned"]],
-                }
-            ),
-        ]
-    )
     subject = "累计参保人数与计划进度"
-    chart = charts.monthly_lines(
-        series,
-        series="系列",
-        value="万人",
-        value_title="参保人数(万人)",
-        dashed=("计划进度",),
-        text=text(subject, "万人"),
-    )
+    chart = charts.enrollment_vs_plan(monthly, targets, period.month, text(subject, "万人"))
     return Headline(subject, chart, note)
 
 

@@ -18,11 +18,6 @@ ASSIST = ["assist_amount", "assist_times", "assist_persons"]
 AMOUNT_TIMES = ["assist_amount", "assist_times"]
 
 
-def _half(filters: state.Filters, subject: str, unit: str) -> charts.ChartText:
-    """Chart text for a half-width chart: unit and source on separate lines, nothing cut off."""
-    return charts.stacked(layout.chart_text(filters, subject, unit))
-
-
 f = state.current()
 layout.header("医疗救助", f)
 period = f.period
@@ -41,10 +36,6 @@ if not hidden and not (row.get("assist_times", 0) or 0) > 0:
     st.stop()
 
 
-def _prev(mid: str) -> str:
-    return f"上年同期 {present.text(mid, row.get(f'{mid}_prev'))}"
-
-
 # Three cards a row: amounts in 万元 and counts with separators need the width.
 cols = st.columns(3)
 layout.card(
@@ -53,7 +44,7 @@ layout.card(
     row.get("assist_amount"),
     label="救助金额",
     delta=row.get("assist_amount_chg"),
-    note=_prev("assist_amount"),
+    note=layout.prev_note(row, "assist_amount"),
 )
 layout.card(
     cols[1],
@@ -61,7 +52,7 @@ layout.card(
     row.get("assist_times"),
     label="救助人次",
     delta=row.get("assist_times_chg"),
-    note=_prev("assist_times"),
+    note=layout.prev_note(row, "assist_times"),
 )
 layout.card(
     cols[2],
@@ -69,7 +60,7 @@ layout.card(
     row.get("assist_persons"),
     label="救助人数",
     delta=row.get("assist_persons_chg"),
-    note=_prev("assist_persons"),
+    note=layout.prev_note(row, "assist_persons"),
 )
 cols = st.columns(3)
 layout.card(
@@ -77,7 +68,7 @@ layout.card(
     "premium_persons",
     row.get("premium_persons"),
     delta=row.get("premium_persons_chg"),
-    note=_prev("premium_persons"),
+    note=layout.prev_note(row, "premium_persons"),
 )
 layout.card(
     cols[1],
@@ -92,7 +83,7 @@ layout.card(
     row.get("alert_persons"),
     label="防返贫预警人数",
     delta=row.get("alert_persons_chg"),
-    note=_prev("alert_persons"),
+    note=layout.prev_note(row, "alert_persons"),
 )
 st.caption(
     "救助金额为基本医保、大病保险报销后的医疗救助支付(一站式结算),含资助参保、门诊救助、住院救助;"
@@ -140,7 +131,7 @@ with left:
                 ),
                 category="救助类型",
                 value="万元",
-                text=_half(f, "医疗救助金额构成(按救助类型)", "万元"),
+                text=layout.half_chart_text(f, "医疗救助金额构成(按救助类型)", "万元"),
             )
         )
         layout.table(
@@ -169,7 +160,7 @@ with right:
                 value="万元",
                 value_title="救助金额(万元)",
                 fmt=",.2f",
-                text=_half(f, "医疗救助金额(按救助对象类别)", "万元"),
+                text=layout.half_chart_text(f, "医疗救助金额(按救助对象类别)", "万元"),
             )
         )
         layout.table(
@@ -209,7 +200,7 @@ else:
                 fmt=",.2f",
                 key_field="township",
                 highlight=f.township,
-                text=_half(county, "各乡镇医疗救助金额", "万元"),
+                text=layout.half_chart_text(county, "各乡镇医疗救助金额", "万元"),
             ),
             "assist_rank_amount",
             "township",
@@ -224,7 +215,7 @@ else:
                 fmt=",.0f",
                 key_field="township",
                 highlight=f.township,
-                text=_half(county, "各乡镇医疗救助人次", "人次"),
+                text=layout.half_chart_text(county, "各乡镇医疗救助人次", "人次"),
             ),
             "assist_rank_times",
             "township",
@@ -321,7 +312,7 @@ with left:
                 fmt=",.0f",
                 key_field="township",
                 highlight=f.township,
-                text=_half(county, "各乡镇防返贫监测预警人数", "人"),
+                text=layout.half_chart_text(county, "各乡镇防返贫监测预警人数", "人"),
             ),
             "alert_rank",
             "township",

@@ -91,7 +91,7 @@ def cumulative_vs_plan(
         value="万元",
         value_title="金额(万元)",
         dashed=("按时序进度应支付",),
-        text=charts.stacked(layout.chart_text(scope, subject, "万元")),
+        text=layout.half_chart_text(scope, subject, "万元"),
     )
 
 
@@ -214,7 +214,7 @@ with left:
                     ("budget_wan", "DRG付费预算(万元)", ",.2f"),
                     ("paid_wan", "DRG基金支付(万元)", ",.2f"),
                 ),
-                text=charts.stacked(layout.chart_text(f, subject, "%")),
+                text=layout.half_chart_text(f, subject, "%"),
             )
         )
 with right:
@@ -235,7 +235,7 @@ with right:
             expected=expected,
             key_field="township",
             tooltips=(("paid_wan", "DRG基金支付(万元)", ",.2f"),),
-            text=charts.stacked(layout.chart_text(f.county(), "各乡镇DRG预算执行率", "%")),
+            text=layout.half_chart_text(f.county(), "各乡镇DRG预算执行率", "%"),
         )
         layout.drill_chart(chart, "drg_town_rank", "township")
         st.caption("点击条形可查看该乡镇的医疗机构;虚线为时序进度(全年预算按月均进度)。")
@@ -304,7 +304,7 @@ with right:
                 stack="病例类型",
                 value="例",
                 value_title="病例数(例)",
-                text=charts.stacked(layout.chart_text(f, "各月高倍率、低倍率病例数", "例")),
+                text=layout.half_chart_text(f, "各月高倍率、低倍率病例数", "例"),
             )
         )
     if not outliers.empty:

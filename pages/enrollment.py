@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from metrics import compare, present, service, settings
@@ -127,33 +126,10 @@ with left:
 with right:
     monthly = service.fetch(QuerySpec.make(["enrolled"], period, ["month"], where)).frame
     if not monthly.empty:
-        plan = compare.enrollment_plan_curve(targets, period.month)
-        series = pd.concat(
-            [
-                pd.DataFrame(
-                    {
-                        "month": monthly["month"],
-                        "系列": "实际参保人数",
-                        "万人": [present.scaled("enrolled", v) for v in monthly["enrolled"]],
-                    }
-                ),
-                pd.DataFrame(
-                    {
-                        "month": plan["month"],
-                        "系列": "计划进度",
-                        "万人": [present.scaled("enrolled", v) for v in plan["planned"]],
-                    }
-                ),
-            ]
-        )
+        subject = f"{f.scheme_label()}累计参保人数与计划进度"
         layout.chart(
-            charts.monthly_lines(
-                series,
-                series="系列",
-                value="万人",
-                value_title="参保人数(万人)",
-                dashed=("计划进度",),
-                text=layout.chart_text(f, f"{f.scheme_label()}累计参保人数与计划进度", "万人"),
+            charts.enrollment_vs_plan(
+                monthly, targets, period.month, layout.chart_text(f, subject, "万人")
             )
         )
 

@@ -14,11 +14,6 @@ from ui import charts, layout, state
 SCHEME_SHORT = {"resident": "居民医保", "employee": "职工医保"}
 
 
-def _half(filters: state.Filters, subject: str, unit: str) -> charts.ChartText:
-    """Chart text for a half-width chart: unit and source on separate lines, nothing cut off."""
-    return charts.stacked(layout.chart_text(filters, subject, unit))
-
-
 f = state.current()
 # The fund is pooled at county level: a selected township still sees the county's figures.
 fc = f.county() if f.township else f
@@ -52,17 +47,13 @@ if totals.value("fund_income") is None and totals.value("fund_spending") is None
 row = totals.frame.iloc[0]
 
 
-def _prev_note(mid: str) -> str:
-    return f"上年同期 {present.text(mid, row.get(f'{mid}_prev'))}"
-
-
 cols = st.columns(4)
 layout.card(
     cols[0],
     "fund_income",
     row["fund_income"],
     delta=row.get("fund_income_chg"),
-    note=f"{f.scheme_label()} · {_prev_note('fund_income')}",
+    note=f"{f.scheme_label()} · {layout.prev_note(row, 'fund_income')}",
 )
 layout.card(
     cols[1],
@@ -70,7 +61,7 @@ layout.card(
     row["fund_spending"],
     delta=row.get("fund_spending_chg"),
     note=f"其中县域内 {present.text('fund_spending_county', row.get('fund_spending_county'))} · "
-    + _prev_note("fund_spending"),
+    + layout.prev_note(row, "fund_spending"),
 )
 layout.card(
     cols[2],
@@ -162,7 +153,7 @@ layout.card(
     "fund_visits",
     row["fund_visits"],
     delta=row.get("fund_visits_chg"),
-    note=_prev_note("fund_visits"),
+    note=layout.prev_note(row, "fund_visits"),
 )
 
 st.divider()
@@ -186,7 +177,7 @@ with left:
                 value="万元",
                 value_title="金额(万元)",
                 column="收支",
-                text=_half(fc, f"{f.scheme_label()}基金月度收支", "万元"),
+                text=layout.half_chart_text(fc, f"{f.scheme_label()}基金月度收支", "万元"),
             )
         )
 
@@ -229,7 +220,7 @@ with right:
                 series="险种",
                 value="亿元",
                 value_title="累计结余(亿元)",
-                text=_half(fc, f"{f.scheme_label()}基金累计结余(月末)", "亿元"),
+                text=layout.half_chart_text(fc, f"{f.scheme_label()}基金累计结余(月末)", "亿元"),
             )
         )
 
@@ -255,7 +246,9 @@ for col, flow in ((left, "spending"), (right, "income")):
                 data,
                 category="项目",
                 value="万元",
-                text=_half(fc, f"{f.scheme_label()}{present.dim_value('flow', flow)}构成", "万元"),
+                text=layout.half_chart_text(
+                    fc, f"{f.scheme_label()}{present.dim_value('flow', flow)}构成", "万元"
+                ),
             )
         )
 

@@ -175,7 +175,7 @@ with left:
                 palette=PALETTE,
                 expected=expected,
                 ascending=True,
-                text=charts.stacked(layout.chart_text(f, subject, "%")),
+                text=layout.half_chart_text(f, subject, "%"),
             )
         )
 with right:
@@ -200,7 +200,7 @@ with right:
             ascending=True,
             key_field="township",
             tooltips=(("savings_wan", "节约资金(万元)", ",.2f"),),
-            text=charts.stacked(layout.chart_text(f.county(), "各乡镇集采采购进度", "%")),
+            text=layout.half_chart_text(f.county(), "各乡镇集采采购进度", "%"),
         )
         layout.drill_chart(chart, "proc_town_rank", "township")
         st.caption("点击条形可查看该乡镇;虚线为时序进度(约定采购量按月均进度)。")
@@ -302,7 +302,7 @@ with left:
                 stack="集采层级",
                 value="万元",
                 value_title="节约资金(万元)",
-                text=charts.stacked(layout.chart_text(f, "各月集采节约资金", "万元")),
+                text=layout.half_chart_text(f, "各月集采节约资金", "万元"),
             )
         )
 with right:
@@ -323,7 +323,7 @@ with right:
                 value="万元",
                 value_title="节约资金(万元)",
                 percent=False,
-                text=charts.stacked(layout.chart_text(f, "节约资金按集采层级", "万元")),
+                text=layout.half_chart_text(f, "节约资金按集采层级", "万元"),
             )
         )
         lf["同比"] = [present.change_text("proc_savings", v) for v in lf["proc_savings_chg"]]

@@ -334,3 +334,41 @@ class StackedChartText(ChartText):
 def stacked(text: ChartText) -> ChartText:
     """The same title, unit and source, drawn on separate lines (for charts in narrow columns)."""
     return StackedChartText(text.title, text.unit, text.source)
+
+
+def enrollment_vs_plan(
+    monthly: pd.DataFrame, targets: dict[str, float], last_month: int, text: ChartText
+) -> alt.TopLevelMixin:
+    """Cumulative enrolled persons by month (万人) against the plan of time progress.
+
+    `monthly` has columns month and enrolled (persons); `targets` the year's target per scheme.
+    """
+    from metrics import compare, present
+
+    plan = compare.enrollment_plan_curve(targets, last_month)
+    series = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "month": monthly["month"],
+                    "系列": "实际参保人数",
+                    "万人": [present.scaled("enrolled", v) for v in monthly["enrolled"]],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "month": plan["month"],
+                    "系列": "计划进度",
+                    "万人": [present.scaled("enrolled", v) for v in plan["planned"]],
+                }
+            ),
+        ]
+    )
+    return monthly_lines(
+        series,
+        series="系列",
+        value="万人",
+        value_title="参保人数(万人)",
+        dashed=("计划进度",),
+        text=text,
+    )

@@ -13,7 +13,7 @@ from metrics import present, service
 from metrics.execute import Result
 from metrics.model import Period, period_end_date
 from metrics.status import Status
-from ui import state
+from ui import charts, state
 from ui.charts import ChartText
 
 STATUS_MARKDOWN = {
@@ -35,6 +35,16 @@ def header(title: str, filters: state.Filters) -> None:
 
 def chart_text(filters: state.Filters, subject: str, unit: str = "") -> ChartText:
     return ChartText(filters.title(subject), unit, source_line(filters.period))
+
+
+def half_chart_text(filters: state.Filters, subject: str, unit: str = "") -> ChartText:
+    """Chart text for a half-width chart: unit and source on separate lines, nothing cut off."""
+    return charts.stacked(chart_text(filters, subject, unit))
+
+
+def prev_note(row: pd.Series, metric_id: str) -> str:
+    """'上年同期 9.28亿元' from the `<m>_prev` column of a fetch_with_yoy row."""
+    return f"上年同期 {present.text(metric_id, row.get(f'{metric_id}_prev'))}"
 
 
 def card(
