@@ -46,6 +46,10 @@ _HOST_TAG = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:4]
 _SCRATCH_RE = re.compile(r"^pytest_([0-9a-f]{4})_(\d+)_[0-9a-f]{6}_[a-z0-9]+$")
 
 
+# The AppTest entry script runs the whole app when imported; doctest collection must not.
+collect_ignore = ["pages/entry.py"]
+
+
 def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() == "true"
 
