@@ -116,8 +116,11 @@ def _drg(fetch: Fetch, period: Period, township: str | None, text: TextFor):
     expected = compare.linear_expected(period)
     frame["状态"] = [
         s.label
-        for s in compare.pace_statuses(
-            frame["drg_execution"], expected, settings.DRG_OVER_PACE_PP, higher_is_better=False
+        for s in compare.statuses(
+            frame["drg_execution"],
+            expected,
+            higher_is_better=False,
+            margin=settings.DRG_OVER_PACE_PP,
         )
     ]
     subject = "各乡镇DRG预算执行率" if township is None else "辖区医疗机构DRG预算执行率"

@@ -107,19 +107,31 @@ def linear_expected(period: Period) -> float:
 
 
 def status_vs_progress(
-    actual: float | None, expected: float | None, higher_is_better: bool = True
+    actual: float | None,
+    expected: float | None,
+    higher_is_better: bool = True,
+    margin: float = settings.RAG_AMBER_PP,
 ) -> Status:
+    """RAG against time progress; `margin` is the amber band (a policy margin where one applies:
+    procurement institutions more than PROCUREMENT_LAG_PP behind are 滞后 — warning and
+    interview, seed 004; DRG hospitals more than DRG_OVER_PACE_PP ahead are over pace)."""
     if actual is None or expected is None or pd.isna(actual):
         return Status.NONE
-    return rag(float(actual), float(expected), higher_is_better=higher_is_better)
+    return rag(float(actual), float(expected), higher_is_better=higher_is_better, amber_pp=margin)
 
 
 def statuses(
-    actual: pd.Series, expected: float | pd.Series, higher_is_better: bool = True
+    actual: pd.Series,
+    expected: float | pd.Series,
+    higher_is_better: bool = True,
+    margin: float = settings.RAG_AMBER_PP,
 ) -> pd.Series:
     exp = expected if isinstance(expected, pd.Series) else pd.Series(expected, index=actual.index)
     return pd.Series(
-        [status_vs_progress(a, e, higher_is_better) for a, e in zip(actual, exp, strict=True)],
+        [
+            status_vs_progress(a, e, higher_is_better, margin)
+            for a, e in zip(actual, exp, strict=True)
+        ],
         index=actual.index,
     )
 
@@ -150,27 +162,6 @@ def enrollment_plan_curve(targets: Mapping[str, float], last_month: int) -> pd.D
         )
         rows.append({"month": m, "planned": planned})
     return pd.DataFrame(rows)
-
-
-def pace_statuses(
-    actual: pd.Series, expected: float, margin: float, higher_is_better: bool = True
-) -> pd.Series:
-    """Status against time progress with a policy margin instead of the general amber band.
-
-    RED when the figure is more than `margin` (ratio difference, e.g. settings.PROCUREMENT_LAG_PP)
-    on the wrong side of `expected`, AMBER when on the wrong side within the margin, else GREEN:
-    procurement institutions more than 10 points behind are 滞后 (warning and interview, seed 004);
-    DRG hospitals more than 5 points ahead are over pace.
-    """
-    return pd.Series(
-        [
-            rag(float(a), float(expected), higher_is_better=higher_is_better, amber_pp=margin)
-            if a is not None and not pd.isna(a)
-            else Status.NONE
-            for a in actual
-        ],
-        index=actual.index,
-    )
 
 
 def budget_pace_curve(budget: float | None, last_month: int) -> pd.DataFrame:

@@ -44,8 +44,8 @@ over_pp = units.fmt_number(settings.DRG_OVER_PACE_PP * 100, digits=0)
 
 def pace_labels(values: pd.Series) -> list[str]:
     """超进度 / 预警 / 正常 of execution rates against time progress (lower is better)."""
-    found = compare.pace_statuses(
-        values, expected, settings.DRG_OVER_PACE_PP, higher_is_better=False
+    found = compare.statuses(
+        values, expected, higher_is_better=False, margin=settings.DRG_OVER_PACE_PP
     )
     return [PACE_LABELS[s] for s in found]
 

@@ -116,7 +116,9 @@ def cards() -> None:
         p.get("proc_savings"),
         label="集采节约资金",
         delta=p.get("proc_savings_chg"),
-        status=compare.status_vs_progress(p.get("proc_progress"), linear),
+        status=compare.status_vs_progress(
+            p.get("proc_progress"), linear, margin=settings.PROCUREMENT_LAG_PP
+        ),
         note=f"采购进度 {present.text('proc_progress', p.get('proc_progress'))} / "
         f"时序进度 {present.text('proc_progress', linear)}",
     )
@@ -126,7 +128,9 @@ def cards() -> None:
         "drg_execution",
         d.get("drg_execution"),
         label="DRG预算执行率",
-        status=compare.status_vs_progress(d.get("drg_execution"), linear, higher_is_better=False),
+        status=compare.status_vs_progress(
+            d.get("drg_execution"), linear, higher_is_better=False, margin=settings.DRG_OVER_PACE_PP
+        ),
         delta=d.get("drg_execution_chg"),
         note=f"已付 {present.text('drg_paid', d.get('drg_paid'))} / 预算 "
         f"{present.text('drg_budget', d.get('drg_budget'))}",

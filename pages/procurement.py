@@ -76,7 +76,7 @@ institutions = service.fetch(
 inst = institutions.frame.copy()
 inst["状态"] = [
     s.label
-    for s in compare.pace_statuses(inst["proc_progress"], expected, settings.PROCUREMENT_LAG_PP)
+    for s in compare.statuses(inst["proc_progress"], expected, margin=settings.PROCUREMENT_LAG_PP)
 ]
 lagging = int((inst["状态"] == Status.RED.label).sum())
 
@@ -118,7 +118,9 @@ layout.card(
     cols[0],
     "proc_progress",
     row["proc_progress"],
-    status=compare.status_vs_progress(row["proc_progress"], expected),
+    status=compare.status_vs_progress(
+        row["proc_progress"], expected, margin=settings.PROCUREMENT_LAG_PP
+    ),
     delta=row.get("proc_progress_chg"),
     note=f"时序进度 {present.text('proc_progress', expected)} · 约定量"
     f"{present.text('proc_agreed', row['proc_agreed'])}",
@@ -184,8 +186,8 @@ with right:
     if not tf.empty:
         tf["状态"] = [
             s.label
-            for s in compare.pace_statuses(
-                tf["proc_progress"], expected, settings.PROCUREMENT_LAG_PP
+            for s in compare.statuses(
+                tf["proc_progress"], expected, margin=settings.PROCUREMENT_LAG_PP
             )
         ]
         tf["savings_wan"] = [present.scaled("proc_savings", v) for v in tf["proc_savings"]]
