@@ -7,13 +7,14 @@ display unit (for tables and charts), `header` the column title with its unit.
 from __future__ import annotations
 
 import math
+from contextvars import ContextVar
 
 import pandas as pd
 
 from data_sources import codes
 from metrics import settings, units
 from metrics.catalog import metric
-from metrics.suppress import SUPPRESSED
+from metrics.suppress import SMALL, SUPPRESSED
 
 DISPLAY_UNIT = {
     "wan_yuan": "万元",
@@ -66,18 +67,31 @@ def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
-def header(metric_id: str) -> str:
+# Whether the figures being shown are one township's: set for each script run by the page's
+# filters (ui.state.current), so cards and notes follow the scope without every call passing it.
+TOWNSHIP_LEVEL: ContextVar[bool] = ContextVar("township_level", default=False)
+
+
+def display_fmt(metric_id: str, township: bool | None = None) -> str:
+    """The metric's display format; persons are whole persons at township level (DOMAIN.md:
+    万人 with two decimals for the county, whole persons for a township)."""
+    fmt = metric(metric_id).fmt
+    at_township = TOWNSHIP_LEVEL.get() if township is None else township
+    return "persons" if at_township and fmt == "wan_persons" else fmt
+
+
+def header(metric_id: str, township: bool | None = None) -> str:
     """'基金收入(亿元)'; no unit for plain counts."""
-    m = metric(metric_id)
-    unit = DISPLAY_UNIT[m.fmt]
-    return f"{m.label}({unit})" if unit else m.label
+    unit = DISPLAY_UNIT[display_fmt(metric_id, township)]
+    label = metric(metric_id).label
+    return f"{label}({unit})" if unit else label
 
 
-def scaled(metric_id: str, value: float | None) -> float | None:
+def scaled(metric_id: str, value: float | None, township: bool | None = None) -> float | None:
     """The value in its display unit, rounded half-up as printed (万元/亿元/万人: 2 decimals)."""
     if _missing(value):
         return None
-    fmt = metric(metric_id).fmt
+    fmt = display_fmt(metric_id, township)
     v = float(value)  # type: ignore[arg-type]
     if fmt == "wan_yuan":
         return units.round_half_up(units.yuan_to_wan(v), 2)
@@ -94,14 +108,24 @@ def scaled(metric_id: str, value: float | None) -> float | None:
     return units.round_half_up(v, 2)
 
 
-def text(metric_id: str, value: float | None, *, suppressed: bool = False) -> str:
-    """'94.52万人', '9.28亿元', '94.50%', '8.3个月'; '<10' or '*' when suppressed."""
+def text(
+    metric_id: str,
+    value: float | None,
+    *,
+    suppressed: bool = False,
+    small: bool = True,
+    township: bool | None = None,
+) -> str:
+    """'94.52万人', '9.28亿元', '94.50%', '8.3个月'; at township level '89,145人'.
+
+    A suppressed count reads '<10' when its own count is small and '*' when it was hidden only
+    to protect a small neighbour (its true count may be large); a suppressed amount reads '*'.
+    """
     m = metric(metric_id)
     if suppressed:
-        return (
-            SUPPRESSED_COUNT if m.unit in ("persons", "person_times", "count") else SUPPRESSED_VALUE
-        )
-    fmt = m.fmt
+        is_count = m.unit in ("persons", "person_times", "count")
+        return SUPPRESSED_COUNT if is_count and small else SUPPRESSED_VALUE
+    fmt = display_fmt(metric_id, township)
     if fmt == "wan_yuan":
         return units.fmt_wan_yuan(value)
     if fmt == "yi_yuan":
@@ -141,12 +165,15 @@ def table(
     metric_ids: list[str],
     dims: list[str] | tuple[str, ...] = (),
     extra: dict[str, str] | None = None,
+    township: bool | None = None,
 ) -> pd.DataFrame:
     """A display table: dimension labels, metrics in display units with unit headers.
 
-    Columns with suppressed cells become text ('<10', '*'); `extra` maps other columns of the
-    frame (already display-ready) to headers.
+    Rows per township (or `township=True` for one township's figures) show whole persons.
+    Columns with suppressed cells become text ('<10', '*', numbers as printed); `extra` maps
+    other columns of the frame (already display-ready) to headers.
     """
+    at_township = ("township" in dims or TOWNSHIP_LEVEL.get()) if township is None else township
     out = pd.DataFrame(index=frame.index)
     for dim in dims:
         col, title = DIM_DISPLAY.get(dim, (dim, dim))
@@ -154,21 +181,24 @@ def table(
         if source is None:
             continue
         out[title] = [dim_value(col if col in DIM_VALUE_LABELS else dim, v) for v in source]
-    mask = frame[SUPPRESSED] if SUPPRESSED in frame.columns else pd.Series(False, index=frame.index)
+    none = pd.Series(False, index=frame.index)
+    mask = frame[SUPPRESSED] if SUPPRESSED in frame.columns else none
+    small = frame[SMALL] if SMALL in frame.columns else none
     for mid in metric_ids:
         if mid not in frame.columns:
             continue
-        values = [scaled(mid, v) for v in frame[mid]]
+        values = [scaled(mid, v, at_township) for v in frame[mid]]
         hidden = mask & frame[mid].isna()
         if hidden.any():
-            out[header(mid)] = [
-                text(mid, None, suppressed=True)
+            whole = display_fmt(mid, at_township) in ("persons", "person_times", "int")
+            out[header(mid, at_township)] = [
+                text(mid, None, suppressed=True, small=bool(sm))
                 if h
-                else ("—" if v is None else f"{v:,.2f}".rstrip("0").rstrip("."))
-                for v, h in zip(values, hidden, strict=True)
+                else ("—" if v is None else units.fmt_number(v, digits=0 if whole else 2))
+                for v, h, sm in zip(values, hidden, small, strict=True)
             ]
         else:
-            out[header(mid)] = pd.array(values, dtype="Float64")
+            out[header(mid, at_township)] = pd.array(values, dtype="Float64")
     for col, title in (extra or {}).items():
         if col in frame.columns:
             out[title] = frame[col].to_numpy()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 import streamlit as st
 
 from data_sources import codes
-from metrics import service
+from metrics import present, service
 from metrics.model import Period
 
 YEAR, MONTH, TOWN, SCHEME = "f_year", "f_month", "f_town", "f_scheme"
@@ -162,6 +162,7 @@ def sync_url() -> None:
 
 def current() -> Filters:
     town = st.session_state.get(TOWN) or None
+    present.TOWNSHIP_LEVEL.set(town is not None)
     names = dict(zip(service.townships().code, service.townships().name, strict=True))
     return Filters(
         year=int(st.session_state[YEAR]),

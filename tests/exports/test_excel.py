@@ -33,7 +33,8 @@ def test_excel_layout_formats_and_values(demo_engine: Engine) -> None:
 
     assert ws.title == "数据"
     assert ws["A1"].value == TITLE and ws["A1"].font.b
-    assert ws["A2"].value == "单位:万人、%、人(见各列标题)"
+    # Rows per township: persons are whole persons there (DOMAIN.md), rates in %.
+    assert ws["A2"].value == "单位:人、%(见各列标题)"
     assert ws["A3"].value == CUTOFF
     merged = {str(r) for r in ws.merged_cells.ranges}
     last = get_column_letter(len(display.columns))
@@ -51,14 +52,14 @@ def test_excel_layout_formats_and_values(demo_engine: Engine) -> None:
     for i, row in frame.iterrows():
         r = 5 + i
         assert ws.cell(r, col["乡镇(街道)"]).value == row["township_name"]
-        enrolled = ws.cell(r, col[present.header("enrolled")])
-        assert enrolled.value == pytest.approx(present.scaled("enrolled", row["enrolled"]))
-        assert enrolled.number_format == "0.00"
+        enrolled = ws.cell(r, col[present.header("enrolled", township=True)])
+        assert enrolled.value == row["enrolled"]  # whole persons, as loaded
+        assert enrolled.number_format == "#,##0"
         rate = ws.cell(r, col[present.header("enroll_completion")])
         expected = present.scaled("enroll_completion", row["enroll_completion"]) / 100
         assert rate.value == pytest.approx(expected)
         assert rate.number_format == "0.00%"
-        gap = ws.cell(r, col[present.header("enroll_gap")])
+        gap = ws.cell(r, col[present.header("enroll_gap", township=True)])
         assert gap.value == present.scaled("enroll_gap", row["enroll_gap"])
         assert gap.number_format == "#,##0"
     # Widths fit Chinese: the township column is at least as wide as its longest name (CJK = 2).

@@ -61,7 +61,8 @@ def card_value(at: AppTest, label: str) -> str:
 def expected(engine: Engine, metric_id: str, year: int, month: int, town: str | None) -> str:
     filters = {"township": town} if town else {}
     result = execute(engine, QuerySpec.make([metric_id], Period(year, month), (), filters), VIEWER)
-    return present.text(metric_id, result.value(metric_id))
+    # A township's persons are whole persons, the county's 万人 (DOMAIN.md).
+    return present.text(metric_id, result.value(metric_id), township=town is not None)
 
 
 def county_expected(engine: Engine, metric_id: str, year: int, month: int, town: str | None) -> str:
