@@ -6,14 +6,26 @@ the viewer's townships, the codes inside metric conditions) is a bound parameter
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Select, and_, case, distinct, func, literal_column, select
+from sqlalchemy import Select, and_, case, distinct, func, literal_column, select, true, union
+from sqlalchemy.exc import SAWarning
 from sqlalchemy.sql import ColumnElement, FromClause
 
 from metrics.catalog import METRICS, MODELS, metric
 from metrics.model import Metric, Model, QuerySpec, Viewer
+
+
+# Combined statements join one-row aggregates, or a yearly aggregate with no dimension of its
+# own, ON true on purpose; the linter's warning is silenced for those subqueries (m0, m1, …) only,
+# so an accidental cartesian product between real tables still warns.
+warnings.filterwarnings(
+    "ignore",
+    message=r"SELECT statement has a cartesian product between FROM element\(s\) \"m\d+\"",
+    category=SAWarning,
+)
 
 
 class QueryError(ValueError):
@@ -199,6 +211,49 @@ def compile_spec(spec: QuerySpec, viewer: Viewer) -> list[ModelQuery]:
         compile_model(MODELS[model_id], metrics, spec, viewer)
         for model_id, metrics in simple_by_model(spec.metrics).items()
     ]
+
+
+def combine(queries: list[ModelQuery], spec: QuerySpec) -> Select | None:
+    """One statement for a spec whose metrics live in several models, or None to run them apart.
+
+    Each model's aggregate becomes a subquery. Grouped: a spine of the group keys (UNION of the
+    keys of every model that has all of the spec's dimensions, so a row present in only one of
+    them survives, as in a full outer join, which MariaDB lacks) left-joined to each subquery on
+    the dimensions it has — a model without a dimension (a yearly target against months)
+    applies to every row. Ungrouped: the one-row aggregates side by side.
+    """
+    if len(queries) < 2:
+        return None
+    dims = [d for d in spec.by if any(d in q.dims for q in queries)]
+    subs = [q.statement.order_by(None).subquery(f"m{i}") for i, q in enumerate(queries)]
+    full = [sq for q, sq in zip(queries, subs, strict=True) if set(q.dims) == set(dims)]
+    if dims and not full:
+        return None  # no model has every dimension: nothing to build the rows from
+    metric_cols = [sq.c[m.id] for q, sq in zip(queries, subs, strict=True) for m in q.metrics]
+    if not dims:
+        clause = subs[0]
+        for sq in subs[1:]:
+            clause = clause.join(sq, true())
+        return select(*metric_cols).select_from(clause)
+    spine = union(*[select(*[sq.c[d] for d in dims]) for sq in full]).subquery("k")
+    clause = spine
+    for q, sq in zip(queries, subs, strict=True):
+        clause = clause.outerjoin(sq, and_(true(), *[sq.c[d] == spine.c[d] for d in q.dims]))
+    label_sources: dict[str, list] = {}
+    for q, sq in zip(queries, subs, strict=True):
+        for d in q.dims:
+            for name, _ in q.model.dims[d].labels:
+                label_sources.setdefault(name, []).append(sq.c[name])
+    labels = {
+        name: (cols[0] if len(cols) == 1 else func.coalesce(*cols)).label(name)
+        for name, cols in label_sources.items()
+    }
+    stmt = select(*[spine.c[d].label(d) for d in dims], *labels.values(), *metric_cols)
+    stmt = stmt.select_from(clause)
+    # Townships in their official order, whichever model a row came from.
+    order = [labels["township_order"]] if "township_order" in labels else []
+    order += [spine.c[d] for d in dims]
+    return stmt.order_by(*order)
 
 
 DIM_LABELS = {

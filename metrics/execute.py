@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine
 
 from metrics import settings, suppress
 from metrics.catalog import METRICS
-from metrics.compiler import ModelQuery, compile_spec, expand
+from metrics.compiler import ModelQuery, combine, compile_spec, expand
 from metrics.model import DeriveContext, QuerySpec, Viewer
 
 
@@ -53,7 +53,14 @@ def explain(
     spec: QuerySpec, viewer: Viewer, engine_or_conn: Engine | Connection
 ) -> list[tuple[str, dict]]:
     """The statements a spec runs for a viewer, rendered only when someone asks to see them."""
-    return [render_sql(q, engine_or_conn) for q in compile_spec(spec, viewer)]
+    queries = compile_spec(spec, viewer)
+    combined = combine(queries, spec)
+    if combined is not None:
+        compiled = combined.compile(
+            dialect=engine_or_conn.dialect, compile_kwargs={"render_postcompile": True}
+        )
+        return [(str(compiled), dict(compiled.params))]
+    return [render_sql(q, engine_or_conn) for q in queries]
 
 
 def _to_numeric(frame: pd.DataFrame, metric_ids: list[str]) -> pd.DataFrame:
@@ -142,11 +149,18 @@ def execute(conn: Connection | Engine, spec: QuerySpec, viewer: Viewer) -> Resul
     if isinstance(conn, Engine):
         with conn.connect() as c:
             return execute(c, spec, viewer)
-    for q in queries:
-        rows = conn.execute(q.statement)
+    combined = combine(queries, spec)
+    if combined is not None:
+        rows = conn.execute(combined)
         frame = pd.DataFrame(rows.fetchall(), columns=list(rows.keys()))
-        frames.append((q, _to_numeric(frame, [m.id for m in q.metrics])))
-    merged = derive(_merge(frames, spec.by), spec)
+        simple = [m.id for q in queries for m in q.metrics]
+        merged = derive(_to_numeric(frame, simple), spec)
+    else:
+        for q in queries:
+            rows = conn.execute(q.statement)
+            frame = pd.DataFrame(rows.fetchall(), columns=list(rows.keys()))
+            frames.append((q, _to_numeric(frame, [m.id for m in q.metrics])))
+        merged = derive(_merge(frames, spec.by), spec)
     suppressed = False
     sensitive, counts = _sensitive(spec)
     if sensitive and counts and not viewer.can_see_small_cells:
