@@ -17,7 +17,6 @@ from sqlalchemy.sql import ColumnElement, FromClause
 from metrics.catalog import METRICS, MODELS, metric
 from metrics.model import Metric, Model, QuerySpec, Viewer
 
-
 # Combined statements join one-row aggregates, or a yearly aggregate with no dimension of its
 # own, ON true on purpose; the linter's warning is silenced for those subqueries (m0, m1, …) only,
 # so an accidental cartesian product between real tables still warns.
