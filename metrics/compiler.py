@@ -215,7 +215,7 @@ def compile_spec(spec: QuerySpec, viewer: Viewer) -> list[ModelQuery]:
 def combine(queries: list[ModelQuery], spec: QuerySpec) -> Select | None:
     """One statement for a spec whose metrics live in several models, or None to run them apart.
 
-    Each model's aggregate becomes a subquery. Grouped: a spine of the group keys (UNION of the
+    Each model's aggregate becomes a CTE. Grouped: a spine of the group keys (UNION of the
     keys of every model that has all of the spec's dimensions, so a row present in only one of
     them survives, as in a full outer join, which MariaDB lacks) left-joined to each subquery on
     the dimensions it has — a model without a dimension (a yearly target against months)
@@ -224,7 +224,9 @@ def combine(queries: list[ModelQuery], spec: QuerySpec) -> Select | None:
     if len(queries) < 2:
         return None
     dims = [d for d in spec.by if any(d in q.dims for q in queries)]
-    subs = [q.statement.order_by(None).subquery(f"m{i}") for i, q in enumerate(queries)]
+    # CTEs, not subqueries: each aggregate is referenced twice (spine and join), and a CTE is
+    # computed once by PostgreSQL and DuckDB (materialized when referenced more than once).
+    subs = [q.statement.order_by(None).cte(f"m{i}") for i, q in enumerate(queries)]
     full = [sq for q, sq in zip(queries, subs, strict=True) if set(q.dims) == set(dims)]
     if dims and not full:
         return None  # no model has every dimension: nothing to build the rows from
