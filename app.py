@@ -10,11 +10,12 @@ import logging
 
 import streamlit as st
 
+from auth import session as auth_session
+from auth.roles import pages_for
 from data_sources.config import redact, warehouse_url
 from data_sources.engine import WarehouseError
 from metrics import service
 from metrics.compiler import QueryError
-from metrics.model import Viewer
 from ui import state
 from ui.nav import PAGES
 
@@ -34,15 +35,7 @@ CARD_CSS = """
 """
 
 
-def _viewer() -> Viewer:
-    # Until accounts exist (login and roles are a later step), every session sees the whole
-    # county; small counts of assistance stay hidden, as for a viewer without that right.
-    return Viewer(name="demo", townships=None, can_see_small_cells=False)
-
-
 def main() -> None:
-    if not isinstance(st.session_state.get(service.VIEWER_KEY), Viewer):
-        service.set_viewer(_viewer())
     try:
         fresh = service.freshness()
     except WarehouseError as exc:
@@ -50,14 +43,27 @@ def main() -> None:
         st.error(exc.message)
         st.caption(f"当前数据仓库:{redact(warehouse_url())}")
         st.stop()
+    # Demo warehouse: no login (unless YIBAO_LOGIN=1). Real warehouse: login unless YIBAO_LOGIN=0.
+    # Until someone logs in, the viewer is the anonymous one (empty scope) and no page runs.
+    user = auth_session.start(fresh.is_demo)
+    if user is None:
+        st.stop()
+    allowed = pages_for(user.roles)
+    shown = [p for p in PAGES if p.url_path in allowed]
+    if not shown:
+        st.error("该账号没有可访问的页面,请联系数据管理员分配角色。")
+        st.stop()
     notes = state.init_from_url()
+    # Pages the user's roles do not grant are not in the navigation at all: their URL opens
+    # the default page instead.
     pages = [
         st.Page(p.file, title=p.title, url_path=p.url_path, icon=p.icon, default=(i == 0))
-        for i, p in enumerate(PAGES)
+        for i, p in enumerate(shown)
     ]
     pg = st.navigation(pages)
     with st.sidebar:
         st.markdown("#### 医保决策驾驶舱")
+        auth_session.sidebar(user)
         if fresh.is_demo:
             st.caption(":orange-badge[演示数据] 以南昌县2023年公开数据校准的模拟数据")
     st.markdown(CARD_CSS, unsafe_allow_html=True)

@@ -30,11 +30,34 @@ def _fix_width(node: Any, width: int) -> None:
             _fix_width(item, width)
 
 
-def export_spec(chart: alt.TopLevelMixin, width: int = EXPORT_WIDTH) -> dict:
-    """The chart's Vega-Lite spec, ready to render offline: fixed width, CJK font, white ground."""
+def _add_watermark(spec: dict, mark: str) -> None:
+    """Adds '导出:user time' as a last, small grey subtitle line (in place)."""
+    line = f"导出:{mark}"
+    title = spec.get("title")
+    if isinstance(title, (str, list)):
+        spec["title"] = {"text": title, "subtitle": line}
+    elif isinstance(title, dict):
+        sub = title.get("subtitle")
+        subs = [] if sub is None else ([sub] if isinstance(sub, str) else list(sub))
+        title["subtitle"] = [*subs, line]
+    else:
+        spec["title"] = {"text": "", "subtitle": line}
+    title = spec["title"]
+    title.setdefault("subtitleColor", "#8a8a8a")
+
+
+def export_spec(
+    chart: alt.TopLevelMixin, width: int = EXPORT_WIDTH, watermark: str | None = None
+) -> dict:
+    """The chart's Vega-Lite spec, ready to render offline: fixed width, CJK font, white ground.
+
+    `watermark` ('user 2026-11-23 20:15', outside demo mode) goes in as a small grey line.
+    """
     family = require_cjk_font()
     spec = chart.to_dict()
     _fix_width(spec, width)
+    if watermark:
+        _add_watermark(spec, watermark)
     config = spec.setdefault("config", {})
     config["font"] = family
     for part in ("title", "axis", "legend", "header", "mark", "text"):
@@ -58,22 +81,29 @@ def _version(spec: dict) -> str | None:
     return None
 
 
-def chart_png(chart: alt.TopLevelMixin, scale: float = 2, width: int = EXPORT_WIDTH) -> bytes:
+def chart_png(
+    chart: alt.TopLevelMixin,
+    scale: float = 2,
+    width: int = EXPORT_WIDTH,
+    watermark: str | None = None,
+) -> bytes:
     """The chart as PNG (2x for print and slides); ExportError in Chinese when it cannot be drawn."""
     import vl_convert
 
-    spec = export_spec(chart, width)
+    spec = export_spec(chart, width, watermark)
     try:
         return vl_convert.vegalite_to_png(json.dumps(spec), vl_version=_version(spec), scale=scale)
     except ValueError as exc:
         raise ExportError(f"图表导出失败:{exc}") from exc
 
 
-def chart_svg(chart: alt.TopLevelMixin, width: int = EXPORT_WIDTH) -> str:
+def chart_svg(
+    chart: alt.TopLevelMixin, width: int = EXPORT_WIDTH, watermark: str | None = None
+) -> str:
     """The chart as SVG (text kept as text, font family set to the CJK font)."""
     import vl_convert
 
-    spec = export_spec(chart, width)
+    spec = export_spec(chart, width, watermark)
     try:
         return vl_convert.vegalite_to_svg(json.dumps(spec), vl_version=_version(spec))
     except ValueError as exc:

@@ -131,3 +131,18 @@ PLAN_HARD_GROWTH: float = 0.05
 # Setting. A proposal whose implied coverage (proposed targets of both schemes ÷ 户籍人口) is
 # above this ratio is marked 难以完成: more than everyone registered there. Ratio; 1.0 = 100%.
 PLAN_HARD_COVERAGE: float = 1.0
+
+# --- 登录与权限 (login, roles, audit) --------------------------------------------------------
+
+# Setting. Roles that may see counts of assistance below SMALL_CELL_THRESHOLD. Source: seed 004
+# (the bureau's data rules: named poor households are sensitive, level 3; only the leadership and
+# the data administrator see small cells, every other role sees '<10'). Role codes: auth.roles.
+SMALL_CELL_ROLES: frozenset[str] = frozenset({"局领导", "数据管理员"})
+
+# Setting. Failed logins in a row before an account is locked, and for how long (minutes).
+# Local security rule (等保二级 practice: lock after repeated failures); adjustable.
+LOGIN_MAX_FAILURES: int = 5
+LOGIN_LOCK_MINUTES: int = 15
+
+# Setting. A session idle for longer than this (minutes) must log in again.
+SESSION_IDLE_MINUTES: int = 30

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from exports import fonts
+from auth import session as auth_session
+from exports import fonts, watermark
 from exports.briefing import briefing_pptx
 from exports.excel import file_name
 from exports.headlines import headline_charts
@@ -42,33 +43,45 @@ cutoff = layout.source_line(period)
 font_ok = fonts.cjk_font_family() is not None
 
 
-def _pack() -> bytes:
-    images = [(h.subject, chart_png(h.chart, scale=2), h.note) for h in headlines]
-    return briefing_pptx(paragraph, images, scope, period.label(), cutoff)
+def _pack(mark: str | None) -> bytes:
+    images = [(h.subject, chart_png(h.chart, scale=2, watermark=mark), h.note) for h in headlines]
+    return watermark.pptx(briefing_pptx(paragraph, images, scope, period.label(), cutoff), mark)
 
 
-with st.container(horizontal=True, gap="small"):
-    st.download_button(
-        "下载文字(.txt)",
-        data=paragraph.encode("utf-8-sig"),
-        file_name=file_name(scope, period.label(), "医保工作运行情况", "txt"),
-        mime="text/plain",
-        key="briefing_txt",
-        on_click="ignore",
-        icon=":material/article:",
-    )
-    st.download_button(
-        "生成汇报PPT",
-        data=_pack,
-        file_name=file_name(scope, period.label(), "医保工作汇报材料", "pptx"),
-        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        key="briefing_pptx",
-        on_click="ignore",
-        type="primary",
-        icon=":material/slideshow:",
-        disabled=not font_ok,
-        help="标题页、运行情况文字页,以及下列每张重点图表一页(附说明),中文字体为微软雅黑。",
-    )
+def _txt(mark: str | None) -> bytes:
+    return (paragraph + (f"\n\n(导出:{mark})" if mark else "")).encode("utf-8-sig")
+
+
+detail = f"范围:{scope};期间:{period.label()}"
+
+
+def _downloads() -> None:
+    with st.container(horizontal=True, gap="small"):
+        st.download_button(
+            "下载文字(.txt)",
+            data=auth_session.deferred_export(_txt, "汇报文字", detail),
+            file_name=file_name(scope, period.label(), "医保工作运行情况", "txt"),
+            mime="text/plain",
+            key="briefing_txt",
+            on_click="ignore",
+            icon=":material/article:",
+        )
+        st.download_button(
+            "生成汇报PPT",
+            data=auth_session.deferred_export(_pack, "汇报PPT", detail),
+            file_name=file_name(scope, period.label(), "医保工作汇报材料", "pptx"),
+            mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            key="briefing_pptx",
+            on_click="ignore",
+            type="primary",
+            icon=":material/slideshow:",
+            disabled=not font_ok,
+            help="标题页、运行情况文字页,以及下列每张重点图表一页(附说明),中文字体为微软雅黑。",
+        )
+
+
+if auth_session.allowed("export"):
+    _downloads()
 if not font_ok:
     st.warning(fonts.NO_FONT_MESSAGE)
 

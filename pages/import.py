@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
+from auth import session as auth_session
 from data_sources import reader, templates
 from data_sources.load import load_file, problems_frame, problems_xlsx
 from data_sources.load_specs import MAX_FILE_MB, MAX_ROWS, SPECS, spec
@@ -22,6 +23,9 @@ RESULT_KEY = "_import_result"
 SHOWN_PROBLEMS = 500
 
 st.markdown("### 数据导入")
+if not auth_session.allowed("import"):
+    st.warning("数据导入需要“数据管理员”角色。")
+    st.stop()
 fresh = service.freshness()
 st.caption(f"按模板导入月度数据和台账 · {fresh.label()}")
 if fresh.is_demo:
@@ -119,6 +123,10 @@ if st.button("校验并导入", type="primary", icon=":material/upload:", disabl
             "请稍后重试;如为 DuckDB 文件,请确认没有其他程序正在写入。"
         )
         st.stop()
+    auth_session.audit(
+        "import",
+        f"{s.title}:{upload.name}," + ("导入成功" if result.ok else "校验未通过,未写入"),
+    )
     if result.ok:
         st.cache_data.clear()
     st.session_state[RESULT_KEY] = (file_key, result)

@@ -8,7 +8,9 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
+from auth import session as auth_session
 from data_sources import scenarios
+from exports import watermark
 from metrics import planning, present, service, settings
 from metrics.model import Period, QuerySpec
 from metrics.planning import METHODS, SCHEME_LABELS, SCHEME_SHORT, SCHEMES, PlanInfeasible
@@ -274,7 +276,10 @@ if targets is not None:
             "方案名称", max_chars=64, key="plan_name", placeholder="如:2027年按人口分解(初稿)"
         )
         st.caption(f"编制人:{service.current_viewer().name};保存分解方法、各项参数和各乡镇任务数。")
-        saved = st.form_submit_button("保存方案", type="primary")
+        may_plan = auth_session.allowed("plan")
+        saved = st.form_submit_button("保存方案", type="primary", disabled=not may_plan)
+        if not may_plan:
+            st.caption("保存方案需要“规划人员”角色。")
     if saved:
         params = {
             "totals": totals,
@@ -390,21 +395,34 @@ elif saved_list is not None:
     pick = c1.selectbox("选择方案", ids, format_func=labels.get, key="plan_pick")
     pick_name = str(saved_list.set_index("scenario_id").loc[pick, "name"])
     sheet = planning_export.task_table_frame(scenarios.scenario_targets(eng, pick), towns)
-    c1.download_button(
-        "导出任务分解表(Excel)",
-        data=planning_export.task_table_xlsx(
-            f"{plan_year}年城乡居民医保和职工医保参保任务分解表", sheet, note=f"方案:{pick_name}"
-        ),
-        file_name=planning_export.task_table_filename(plan_year, pick_name),
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key="plan_export",
-    )
+    if auth_session.allowed("export") or auth_session.allowed("plan"):
+        c1.download_button(
+            "导出任务分解表(Excel)",
+            data=auth_session.deferred_export(
+                lambda mark: watermark.xlsx(
+                    planning_export.task_table_xlsx(
+                        f"{plan_year}年城乡居民医保和职工医保参保任务分解表",
+                        sheet,
+                        note=f"方案:{pick_name}",
+                    ),
+                    mark,
+                ),
+                f"任务分解表:{pick_name}",
+                f"年度:{plan_year}",
+            ),
+            file_name=planning_export.task_table_filename(plan_year, pick_name),
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key="plan_export",
+        )
     with c2:
         confirm = st.checkbox(
             f"确认将方案“{pick_name}”采用为{plan_year}年正式参保任务数(替换现有任务数)",
             key="plan_confirm",
         )
-        if st.button("采用方案", disabled=not confirm, key="plan_adopt"):
+        may_adopt = auth_session.allowed("adopt")
+        if not may_adopt:
+            st.caption("采用方案需要“规划人员”角色。")
+        if st.button("采用方案", disabled=not (confirm and may_adopt), key="plan_adopt"):
             try:
                 scenarios.adopt_scenario(eng, pick, service.current_viewer().name)
             except scenarios.ScenarioError as exc:
@@ -415,6 +433,9 @@ elif saved_list is not None:
                     "请检查数据仓库是否可写后重试。"
                 )
             else:
+                auth_session.audit(
+                    "adopt", f"采用方案“{pick_name}”(编号{pick})为{plan_year}年任务数"
+                )
                 st.cache_data.clear()
                 st.success(
                     f"已将方案“{pick_name}”采用为{plan_year}年正式参保任务数,"

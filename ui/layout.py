@@ -177,12 +177,26 @@ def source_line(period: Period | None = None) -> str:
     return f"{source}  {fresh.label(until)}"
 
 
+def _export_detail() -> str:
+    """'范围:向塘镇;期间:2023年1-10月' for the audit log of an export."""
+    f = state.current()
+    return f"范围:{f.scope_label};期间:{f.period.label()}"
+
+
 def export_buttons(chart: alt.TopLevelMixin, *, key: str | None = None, name: str | None = None):
-    """Small PNG / SVG download buttons; the images are drawn only when clicked (deferred)."""
+    """Small PNG / SVG download buttons; the images are drawn only when clicked (deferred).
+
+    Only for roles that may export; the click is logged and, outside demo mode, the image
+    carries the user and time.
+    """
+    from auth import session as auth_session
     from exports import fonts, images
     from exports.excel import title_file_name
 
+    if not auth_session.allowed("export"):
+        return
     base = name or _chart_title(chart) or "图表"
+    detail = _export_detail()
     if fonts.cjk_font_family() is None:
         st.caption(fonts.NO_FONT_MESSAGE)
         return
@@ -190,7 +204,11 @@ def export_buttons(chart: alt.TopLevelMixin, *, key: str | None = None, name: st
     with st.container(horizontal=True, gap="small"):
         st.download_button(
             "PNG",
-            data=lambda: images.chart_png(chart, scale=2),
+            data=auth_session.deferred_export(
+                lambda mark: images.chart_png(chart, scale=2, watermark=mark),
+                f"图表PNG:{base}",
+                detail,
+            ),
             file_name=title_file_name(base, "png"),
             mime="image/png",
             key=f"{key}_png",
@@ -201,7 +219,9 @@ def export_buttons(chart: alt.TopLevelMixin, *, key: str | None = None, name: st
         )
         st.download_button(
             "SVG",
-            data=lambda: images.chart_svg(chart),
+            data=auth_session.deferred_export(
+                lambda mark: images.chart_svg(chart, watermark=mark), f"图表SVG:{base}", detail
+            ),
             file_name=title_file_name(base, "svg"),
             mime="image/svg+xml",
             key=f"{key}_svg",
@@ -221,15 +241,26 @@ def chart(chart: alt.TopLevelMixin, *, key: str | None = None, name: str | None 
 def table_download(
     display_frame: pd.DataFrame, *, title: str, key: str | None = None, unit: str | None = None
 ) -> None:
-    """An 导出Excel button for a display table (the workbook is built only when clicked)."""
-    from exports import excel
+    """An 导出Excel button for a display table (the workbook is built only when clicked).
 
+    Only for roles that may export; logged on click, watermarked outside demo mode.
+    """
+    from auth import session as auth_session
+    from exports import excel, watermark
+
+    if not auth_session.allowed("export"):
+        return
     cutoff = source_line(state.current().period)
     unit_line = unit or excel.unit_line(display_frame)
     st.download_button(
         "导出Excel",
-        data=lambda: excel.table_xlsx(
-            display_frame, title=title, unit_line=unit_line, cutoff=cutoff
+        data=auth_session.deferred_export(
+            lambda mark: watermark.xlsx(
+                excel.table_xlsx(display_frame, title=title, unit_line=unit_line, cutoff=cutoff),
+                mark,
+            ),
+            f"表格Excel:{title}",
+            _export_detail(),
         ),
         file_name=excel.title_file_name(title, "xlsx"),
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -32,4 +32,5 @@ PAGES: tuple[PageDef, ...] = (
     PageDef("pages/briefing.py", "汇报材料", "briefing", ":material/description:"),
     PageDef("pages/import.py", "数据导入", "import", ":material/upload:"),
     PageDef("pages/township.py", "乡镇详情", "township", ":material/location_city:"),
+    PageDef("pages/audit.py", "操作日志", "audit", ":material/history:"),
 )

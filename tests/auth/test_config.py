@@ -1,0 +1,29 @@
+"""The shipped Streamlit settings are the safe ones."""
+
+from __future__ import annotations
+
+import tomllib
+
+from data_sources.config import PROJECT_ROOT
+
+
+def test_shipped_config_is_safe() -> None:
+    config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text("utf-8"))
+    assert config["server"]["enableXsrfProtection"] is True
+    assert config["client"]["showErrorDetails"] == "none"
+    assert config["browser"]["gatherUsageStats"] is False
+    assert config["client"]["toolbarMode"] == "viewer"
+
+
+def test_no_unsafe_html_built_from_data() -> None:
+    # The only raw HTML is app.py's fixed style sheet; nothing renders HTML built from data.
+    uses = []
+    for folder in ("pages", "ui", "auth", "exports", "metrics"):
+        for path in (PROJECT_ROOT / folder).rglob("*.py"):
+            text = path.read_text("utf-8")
+            if "unsafe_allow_html" in text or "st.html(" in text:
+                uses.append(path.name)
+    assert uses == []
+    app = (PROJECT_ROOT / "app.py").read_text("utf-8")
+    assert app.count("unsafe_allow_html=True") == 1
+    assert "st.markdown(CARD_CSS, unsafe_allow_html=True)" in app
