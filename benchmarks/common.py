@@ -7,17 +7,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from data_sources.config import PROJECT_ROOT, demo_url
+from data_sources.config import demo_url
+from ui.launch import running_server
 
 HERE = Path(__file__).resolve().parent
 WAREHOUSES = HERE / "warehouses"
@@ -54,63 +51,12 @@ def private_copy(scale: str) -> Iterator[Path]:
         yield own
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def server(db: Path, log: Path, port: int | None = None) -> Iterator[tuple[str, int]]:
     """`python -m ui.launch` on 127.0.0.1 with WAREHOUSE_URL to `db`; yields (base url, pid)."""
-    port = port or free_port()
-    # Demo warehouse: no login; the app is not reloaded when someone edits its files meanwhile.
-    env = {"YIBAO_LOGIN": "0", **os.environ, "WAREHOUSE_URL": demo_url(db)}
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "ui.launch",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-                "--server.fileWatcherType",
-                "none",
-                "--server.runOnSave",
-                "false",
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"Streamlit 服务未能启动:\n{log.read_text()[-3000:]}")
-            time.sleep(0.5)
-        yield base, proc.pid
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+    # Demo warehouse: no login.
+    with running_server(demo_url(db), log, port, env={"YIBAO_LOGIN": "0"}) as running:
+        yield running
 
 
 def rss_mb(pid: int) -> float:

@@ -9,7 +9,14 @@ browser tests start the server this way.
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
 import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from streamlit.runtime.pages_manager import PagesManager
@@ -22,6 +29,70 @@ def main(argv: list[str]) -> int:
     PagesManager.uses_pages_directory = False
     sys.argv = ["streamlit", "run", str(APP), *argv]
     return cli.main()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_server(
+    warehouse_url: str,
+    log: Path,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 90,
+) -> Iterator[tuple[str, int]]:
+    """A dashboard server on 127.0.0.1 for browser tests and benchmarks; yields (base url, pid).
+
+    The server does not watch its files (someone editing them must not reload it mid-run) and
+    is stopped when the block ends.
+    """
+    port = port or free_port()
+    environment = {**(env or {}), **os.environ, "WAREHOUSE_URL": warehouse_url}
+    args = [
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+        "--server.runOnSave",
+        "false",
+    ]
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ui.launch", *args],
+            cwd=APP.parent,
+            env=environment,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"Streamlit 服务未能启动:\n{log.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield base, proc.pid
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
 
 
 if __name__ == "__main__":

@@ -3,19 +3,14 @@ title in Chinese and no error element. Screenshots go to test-artifacts/browser/
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from data_sources.config import PROJECT_ROOT, demo_url
+from ui.launch import running_server
 from ui.nav import PAGES
 
 pytestmark = pytest.mark.browser
@@ -32,58 +27,16 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(demo_duckdb_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
     folder = tmp_path_factory.mktemp("server")
     log = folder / "streamlit.log"
     # The server writes (scenarios, imports), so it gets its own copy: a DuckDB file takes one
     # writing process at a time.
     own = folder / "warehouse.duckdb"
     shutil.copy(demo_duckdb_path, own)
-    env = {**os.environ, "WAREHOUSE_URL": demo_url(own)}
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "ui.launch",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"Streamlit 服务未能启动:\n{log.read_text()[-3000:]}")
-            time.sleep(0.5)
+    with running_server(demo_url(own), log) as (base, _pid):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")
