@@ -42,26 +42,29 @@ def complementary(
     if not dims or frame.empty:
         return mask
     sizes = pd.to_numeric(frame[size_column], errors="coerce").fillna(0)
+    # Group numbers per dimension, computed once: only groups holding exactly one hidden cell
+    # are visited, so a township × category table of a province stays fast.
+    group_ids = []
+    for dim in dims:
+        others = [d for d in dims if d != dim]
+        if others:
+            ids = frame.groupby(others, dropna=False, sort=False).ngroup()
+        else:
+            ids = pd.Series(0, index=frame.index)
+        group_ids.append(ids)
     changed = True
     while changed:
         changed = False
-        for dim in dims:
-            others = [d for d in dims if d != dim]
-            # One dimension by name, not as a one-item list: pandas keeps its group keys scalar.
-            key = others[0] if len(others) == 1 else others
-            groups = (
-                frame.groupby(key, dropna=False, sort=False).groups
-                if others
-                else {None: frame.index}
-            )
-            for index in groups.values():
-                hidden = mask.loc[index]
-                if hidden.sum() != 1 or len(index) < 2:
+        for ids in group_ids:
+            hidden_per_group = mask.groupby(ids).transform("sum")
+            size_per_group = ids.map(ids.value_counts())
+            lone = mask & (hidden_per_group == 1) & (size_per_group >= 2)
+            for group in ids[lone].unique():
+                members = ids.index[ids == group]
+                visible = sizes.loc[members][~mask.loc[members] & (sizes.loc[members] > 0)]
+                if visible.empty:
                     continue
-                candidates = sizes.loc[index][~hidden & (sizes.loc[index] > 0)]
-                if candidates.empty:
-                    continue
-                mask.loc[candidates.idxmin()] = True
+                mask.loc[visible.idxmin()] = True
                 changed = True
     return mask
 
