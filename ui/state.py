@@ -163,7 +163,8 @@ def sync_url() -> None:
 def current() -> Filters:
     town = st.session_state.get(TOWN) or None
     present.TOWNSHIP_LEVEL.set(town is not None)
-    names = dict(zip(service.townships().code, service.townships().name, strict=True))
+    towns = service.townships()
+    names = dict(zip(towns.code, towns.name, strict=True))
     return Filters(
         year=int(st.session_state[YEAR]),
         month=int(st.session_state[MONTH]),
