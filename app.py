@@ -36,6 +36,7 @@ CARD_CSS = """
 
 
 def main() -> None:
+    service.begin_run()
     try:
         fresh = service.freshness()
     except WarehouseError as exc:

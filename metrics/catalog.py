@@ -43,6 +43,7 @@ def _township_dim(code_col, joins: tuple[str, ...] = ()) -> DimBinding:
         key=code_col,
         labels=(("township_name", township.c.name), ("township_order", township.c.sort_order)),
         joins=(*joins, "township"),
+        label_key=township.c.code,
     )
 
 
@@ -55,6 +56,7 @@ def _institution_dim(code_col) -> DimBinding:
             ("institution_level", institution.c.level),
         ),
         joins=("institution",),
+        label_key=institution.c.code,
     )
 
 
@@ -178,12 +180,14 @@ MODELS: dict[str, Model] = {
                     key=proc_product.c.batch_code,
                     labels=(("batch_name", proc_batch.c.name), ("batch_level", proc_batch.c.level)),
                     joins=("product", "batch"),
+                    label_key=proc_batch.c.batch_code,
                 ),
                 "level": DimBinding(key=proc_batch.c.level, joins=("product", "batch")),
                 "product": DimBinding(
                     key=proc_purchase.c.product_code,
                     labels=(("generic_name", proc_product.c.generic_name),),
                     joins=("product",),
+                    label_key=proc_product.c.product_code,
                 ),
                 "month": _code_dim(proc_purchase.c.month),
             },
@@ -210,12 +214,14 @@ MODELS: dict[str, Model] = {
                     key=proc_product.c.batch_code,
                     labels=(("batch_name", proc_batch.c.name), ("batch_level", proc_batch.c.level)),
                     joins=("product", "batch"),
+                    label_key=proc_batch.c.batch_code,
                 ),
                 "level": DimBinding(key=proc_batch.c.level, joins=("product", "batch")),
                 "product": DimBinding(
                     key=proc_agreement.c.product_code,
                     labels=(("generic_name", proc_product.c.generic_name),),
                     joins=("product",),
+                    label_key=proc_product.c.product_code,
                 ),
             },
             joins={
@@ -241,6 +247,7 @@ MODELS: dict[str, Model] = {
                     key=proc_retained.c.batch_code,
                     labels=(("batch_name", proc_batch.c.name), ("batch_level", proc_batch.c.level)),
                     joins=("batch",),
+                    label_key=proc_batch.c.batch_code,
                 ),
                 "level": DimBinding(key=proc_batch.c.level, joins=("batch",)),
             },
@@ -267,6 +274,7 @@ MODELS: dict[str, Model] = {
                     key=proc_product.c.batch_code,
                     labels=(("batch_name", proc_batch.c.name), ("batch_level", proc_batch.c.level)),
                     joins=("batch",),
+                    label_key=proc_batch.c.batch_code,
                 ),
                 "level": DimBinding(key=proc_batch.c.level, joins=("batch",)),
             },
@@ -286,6 +294,7 @@ MODELS: dict[str, Model] = {
                     key=drg_case.c.drg_code,
                     labels=(("drg_name", drg_group.c.name),),
                     joins=("drg_group",),
+                    label_key=drg_group.c.drg_code,
                 ),
                 "outlier": _code_dim(drg_case.c.outlier),
                 "month": _code_dim(drg_case.c.month),

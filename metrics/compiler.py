@@ -15,7 +15,7 @@ from sqlalchemy.exc import SAWarning
 from sqlalchemy.sql import ColumnElement, FromClause
 
 from metrics.catalog import METRICS, MODELS, metric
-from metrics.model import Metric, Model, QuerySpec, Viewer
+from metrics.model import DimBinding, Metric, Model, QuerySpec, Viewer
 
 # Combined statements join one-row aggregates, or a yearly aggregate with no dimension of its
 # own, ON true on purpose; the linter's warning is silenced for those subqueries (m0, m1, …) only,
@@ -44,7 +44,8 @@ class ModelQuery:
     model: Model
     metrics: tuple[Metric, ...]
     dims: tuple[str, ...]
-    statement: Select
+    grouped: Select  # codes and aggregates only
+    statement: Select  # with labels and order, as the page reads it
 
 
 def expand(metric_ids: Iterable[str]) -> list[Metric]:
@@ -149,21 +150,50 @@ def _period_condition(model: Model, spec: QuerySpec) -> list[ColumnElement[bool]
     return conds
 
 
+def _key_joins(model: Model, binding: DimBinding) -> tuple[str, ...]:
+    """The joins a dimension's key needs; the table of its labels is joined after grouping."""
+    if binding.label_key is None:
+        return binding.joins
+    label_table = binding.label_key.table
+    return tuple(j for j in binding.joins if model.joins[j].table is not label_table)
+
+
+def with_labels(
+    rows: FromClause, dims: Iterable[tuple[str, DimBinding]], values: Iterable[str]
+) -> Select:
+    """The aggregated `rows` with each dimension's labels, in the official order.
+
+    Labels are looked up on the grouped rows (LEFT JOIN: a code missing from the dimension table
+    keeps its figures, with an empty name), so the warehouse groups by the codes alone.
+    """
+    columns: list[ColumnElement] = []
+    order: list[ColumnElement] = []
+    clause = rows
+    for dim, binding in dims:
+        key = rows.c[dim]
+        columns.append(key.label(dim))
+        if binding.labels and binding.label_key is not None:
+            lookup = binding.label_key.table.alias(f"l_{dim}")
+            clause = clause.outerjoin(lookup, lookup.c[binding.label_key.name] == key)
+            for name, col in binding.labels:
+                columns.append(lookup.c[col.name].label(name))
+                if name == "township_order":
+                    # Townships in their official order (sort_order), not in code order.
+                    order.append(lookup.c[col.name])
+        order.append(key)
+    columns.extend(rows.c[v] for v in values)
+    return select(*columns).select_from(clause).order_by(*order)
+
+
 def compile_model(
     model: Model, metrics: list[Metric], spec: QuerySpec, viewer: Viewer
 ) -> ModelQuery:
     dims = _dims_for(model, spec)
-    columns: list[ColumnElement] = []
-    group_by: list[ColumnElement] = []
+    columns: list[ColumnElement] = [model.dims[d].key.label(d) for d in dims]
+    group_by: list[ColumnElement] = [model.dims[d].key for d in dims]
     joins: list[str] = list(model.period_joins)
     for dim in dims:
-        binding = model.dims[dim]
-        columns.append(binding.key.label(dim))
-        group_by.append(binding.key)
-        for name, col in binding.labels:
-            columns.append(col.label(name))
-            group_by.append(col)
-        joins.extend(binding.joins)
+        joins.extend(_key_joins(model, model.dims[dim]))
     columns.extend(_aggregate(m).label(m.id) for m in metrics)
     for m in metrics:
         joins.extend(m.joins)
@@ -173,28 +203,23 @@ def compile_model(
         if dim in model.dims:  # filters on dimensions a model lacks do not apply to it
             binding = model.dims[dim]
             conds.append(binding.key.in_(list(values)))
-            joins.extend(binding.joins)
+            joins.extend(_key_joins(model, binding))
     if viewer.townships is not None:
         if model.township is None:
             names = "、".join(m.label for m in metrics)
             raise ScopeDenied(f"{names}为县级统筹数据,不在本账号的乡镇查看范围内。")
         binding = model.dims[model.township]
         conds.append(binding.key.in_(sorted(viewer.townships)))
-        joins.extend(binding.joins)
+        joins.extend(_key_joins(model, binding))
 
-    stmt = select(*columns).select_from(_from_clause(model, joins)).where(and_(*conds))
-    if group_by:
-        # Townships in their official order (sort_order), not in the order of their codes.
-        order = [
-            col
-            for d in dims
-            for col in (
-                *(c for name, c in model.dims[d].labels if name == "township_order"),
-                model.dims[d].key,
-            )
-        ]
-        stmt = stmt.group_by(*group_by).order_by(*order)
-    return ModelQuery(model, tuple(metrics), dims, stmt)
+    grouped = select(*columns).select_from(_from_clause(model, joins)).where(and_(*conds))
+    if not dims:
+        return ModelQuery(model, tuple(metrics), dims, grouped, grouped)
+    grouped = grouped.group_by(*group_by)
+    statement = with_labels(
+        grouped.subquery("a"), [(d, model.dims[d]) for d in dims], [m.id for m in metrics]
+    )
+    return ModelQuery(model, tuple(metrics), dims, grouped, statement)
 
 
 def compile_spec(spec: QuerySpec, viewer: Viewer) -> list[ModelQuery]:
@@ -215,18 +240,19 @@ def compile_spec(spec: QuerySpec, viewer: Viewer) -> list[ModelQuery]:
 def combine(queries: list[ModelQuery], spec: QuerySpec) -> Select | None:
     """One statement for a spec whose metrics live in several models, or None to run them apart.
 
-    Each model's aggregate becomes a CTE. Grouped: a spine of the group keys (UNION of the
-    keys of every model that has all of the spec's dimensions, so a row present in only one of
-    them survives, as in a full outer join, which MariaDB lacks) left-joined to each subquery on
-    the dimensions it has — a model without a dimension (a yearly target against months)
-    applies to every row. Ungrouped: the one-row aggregates side by side.
+    Each model's grouped aggregate (codes only) becomes a CTE. Grouped: a spine of the group keys
+    (UNION of the keys of every model that has all of the spec's dimensions, so a row present in
+    only one of them survives, as in a full outer join, which MariaDB lacks) left-joined to each
+    CTE on the dimensions it has — a model without a dimension (a yearly target against months)
+    applies to every row — then the labels, once, on the spine. Ungrouped: the one-row
+    aggregates side by side.
     """
     if len(queries) < 2:
         return None
     dims = [d for d in spec.by if any(d in q.dims for q in queries)]
     # CTEs, not subqueries: each aggregate is referenced twice (spine and join), and a CTE is
     # computed once by PostgreSQL and DuckDB (materialized when referenced more than once).
-    subs = [q.statement.order_by(None).cte(f"m{i}") for i, q in enumerate(queries)]
+    subs = [q.grouped.cte(f"m{i}") for i, q in enumerate(queries)]
     full = [sq for q, sq in zip(queries, subs, strict=True) if set(q.dims) == set(dims)]
     if dims and not full:
         return None  # no model has every dimension: nothing to build the rows from
@@ -240,21 +266,9 @@ def combine(queries: list[ModelQuery], spec: QuerySpec) -> Select | None:
     clause = spine
     for q, sq in zip(queries, subs, strict=True):
         clause = clause.outerjoin(sq, and_(true(), *[sq.c[d] == spine.c[d] for d in q.dims]))
-    label_sources: dict[str, list] = {}
-    for q, sq in zip(queries, subs, strict=True):
-        for d in q.dims:
-            for name, _ in q.model.dims[d].labels:
-                label_sources.setdefault(name, []).append(sq.c[name])
-    labels = {
-        name: (cols[0] if len(cols) == 1 else func.coalesce(*cols)).label(name)
-        for name, cols in label_sources.items()
-    }
-    stmt = select(*[spine.c[d].label(d) for d in dims], *labels.values(), *metric_cols)
-    stmt = stmt.select_from(clause)
-    # Townships in their official order, whichever model a row came from.
-    order = [labels["township_order"]] if "township_order" in labels else []
-    order += [spine.c[d] for d in dims]
-    return stmt.order_by(*order)
+    rows = select(*[spine.c[d].label(d) for d in dims], *metric_cols).select_from(clause)
+    bindings = [(d, next(q.model.dims[d] for q in queries if d in q.dims)) for d in dims]
+    return with_labels(rows.subquery("r"), bindings, [c.name for c in metric_cols])
 
 
 DIM_LABELS = {

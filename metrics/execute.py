@@ -6,11 +6,15 @@ viewer of the session.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, Select
+from sqlalchemy.engine import Dialect
 
 from metrics import settings, suppress
 from metrics.catalog import METRICS
@@ -30,8 +34,8 @@ class Result:
         """True when the warehouse had no fact rows for the spec (all metrics missing or zero)."""
         if self.frame.empty:
             return True
-        values = self.frame[[m for m in self.spec.metrics if m in self.frame.columns]]
-        return bool(values.isna().all().all())
+        columns = [m for m in self.spec.metrics if m in self.frame.columns]
+        return all(self.frame[m].isna().all() for m in columns)
 
     def value(self, metric_id: str) -> float | None:
         """The single value of a metric in an ungrouped result (None when missing)."""
@@ -41,33 +45,84 @@ class Result:
         return None if pd.isna(v) else float(v)
 
 
+def _compiled(statement: Select, dialect: Dialect) -> tuple[str, dict[str, Any], tuple | None]:
+    """SQL text, its parameters by name, and their order when the driver takes them by position."""
+    compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    params = dict(compiled.params)
+    order = tuple(compiled.positiontup or ()) if compiled.positional else None
+    return str(compiled), params, order
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One compiled statement of a plan, ready for the driver."""
+
+    sql: str
+    params: dict[str, Any]
+    order: tuple | None  # parameter names in order, for positional drivers (DuckDB, MySQL)
+    metrics: tuple[str, ...]  # the simple metrics it returns
+    query: ModelQuery | None  # the model it reads, when the spec's models run apart
+
+    def driver_params(self) -> tuple | dict[str, Any]:
+        if self.order is None:
+            return self.params
+        return tuple(self.params[name] for name in self.order)
+
+
+@lru_cache(maxsize=settings.PLAN_CACHE_SIZE)
+def plan(
+    spec: QuerySpec, townships: frozenset[str] | None, dialect: Dialect
+) -> tuple[Statement, ...]:
+    """The statements a spec runs for a scope, compiled once per dialect.
+
+    Compiling is pure (same spec, scope and dialect give the same SQL and parameters), and the
+    DuckDB driver opts out of SQLAlchemy's statement cache, so without this every rerun of every
+    page would rebuild and recompile each statement: a few ms each, more than many queries take.
+    """
+    queries = compile_spec(spec, Viewer(townships=townships))
+    combined = combine(queries, spec)
+    if combined is not None:
+        simple = tuple(m.id for q in queries for m in q.metrics)
+        return (Statement(*_compiled(combined, dialect), simple, None),)
+    return tuple(
+        Statement(*_compiled(q.statement, dialect), tuple(m.id for m in q.metrics), q)
+        for q in queries
+    )
+
+
 def render_sql(query: ModelQuery, engine_or_conn: Engine | Connection) -> tuple[str, dict]:
     """The statement as the warehouse receives it, with its parameters shown apart (查看SQL)."""
-    compiled = query.statement.compile(
-        dialect=engine_or_conn.dialect, compile_kwargs={"render_postcompile": True}
-    )
-    return str(compiled), dict(compiled.params)
+    sql, params, _ = _compiled(query.statement, engine_or_conn.dialect)
+    return sql, params
 
 
 def explain(
     spec: QuerySpec, viewer: Viewer, engine_or_conn: Engine | Connection
 ) -> list[tuple[str, dict]]:
     """The statements a spec runs for a viewer, rendered only when someone asks to see them."""
-    queries = compile_spec(spec, viewer)
-    combined = combine(queries, spec)
-    if combined is not None:
-        compiled = combined.compile(
-            dialect=engine_or_conn.dialect, compile_kwargs={"render_postcompile": True}
-        )
-        return [(str(compiled), dict(compiled.params))]
-    return [render_sql(q, engine_or_conn) for q in queries]
+    return [(s.sql, dict(s.params)) for s in plan(spec, viewer.townships, engine_or_conn.dialect)]
 
 
-def _to_numeric(frame: pd.DataFrame, metric_ids: list[str]) -> pd.DataFrame:
-    for mid in metric_ids:
-        if mid in frame.columns:
-            frame[mid] = pd.to_numeric(frame[mid].astype(object), errors="coerce").astype(float)
-    return frame
+def _frame(rows: Sequence[Sequence[Any]], names: list[str], numeric: Sequence[str]) -> pd.DataFrame:
+    """The driver's rows as a frame; metric columns as float (Decimal and None become float, NaN).
+
+    Built column by column: result sets are small (tens to hundreds of rows), and this costs a
+    fraction of the generic constructor followed by numeric conversion.
+    """
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    wanted = set(numeric)
+    data: dict[str, Any] = {}
+    for name, values in zip(names, columns, strict=True):
+        if name in wanted:
+            data[name] = np.array([np.nan if v is None else float(v) for v in values], dtype=float)
+        else:
+            data[name] = pd.Series(values, dtype=None if values else object)
+    return pd.DataFrame(data, columns=names)
+
+
+def _run(conn: Connection, statement: Statement) -> pd.DataFrame:
+    result = conn.exec_driver_sql(statement.sql, statement.driver_params())
+    return _frame(result.fetchall(), list(result.keys()), statement.metrics)
 
 
 def _fill_labels(
@@ -143,23 +198,15 @@ def _sensitive(spec: QuerySpec) -> tuple[list[str], list[str]]:
 
 
 def execute(conn: Connection | Engine, spec: QuerySpec, viewer: Viewer) -> Result:
-    """Compiles and runs the spec for the viewer; returns the merged frame and the SQL run."""
-    queries = compile_spec(spec, viewer)
-    frames: list[tuple[ModelQuery, pd.DataFrame]] = []
+    """Runs the spec (compiled once) for the viewer; returns the merged frame with derivations."""
     if isinstance(conn, Engine):
         with conn.connect() as c:
             return execute(c, spec, viewer)
-    combined = combine(queries, spec)
-    if combined is not None:
-        rows = conn.execute(combined)
-        frame = pd.DataFrame(rows.fetchall(), columns=list(rows.keys()))
-        simple = [m.id for q in queries for m in q.metrics]
-        merged = derive(_to_numeric(frame, simple), spec)
+    statements = plan(spec, viewer.townships, conn.dialect)
+    if statements[0].query is None:  # one combined statement
+        merged = derive(_run(conn, statements[0]), spec)
     else:
-        for q in queries:
-            rows = conn.execute(q.statement)
-            frame = pd.DataFrame(rows.fetchall(), columns=list(rows.keys()))
-            frames.append((q, _to_numeric(frame, [m.id for m in q.metrics])))
+        frames = [(s.query, _run(conn, s)) for s in statements if s.query is not None]
         merged = derive(_merge(frames, spec.by), spec)
     suppressed = False
     sensitive, counts = _sensitive(spec)
@@ -175,6 +222,6 @@ def execute(conn: Connection | Engine, spec: QuerySpec, viewer: Viewer) -> Resul
     keep = [c for c in merged.columns if c not in METRICS or c in spec.metrics]
     return Result(
         spec=spec,
-        frame=merged[keep],
+        frame=merged if len(keep) == len(merged.columns) else merged[keep],
         suppressed=suppressed,
     )

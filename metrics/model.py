@@ -48,6 +48,9 @@ class DimBinding:
     key: ColumnElement
     labels: tuple[tuple[str, ColumnElement], ...] = ()
     joins: tuple[str, ...] = ()
+    # Primary key of the table the labels come from. Labels are joined to the aggregated rows
+    # on it (tens of rows), not to the fact rows before grouping (millions at province scale).
+    label_key: ColumnElement | None = None
 
 
 @dataclass(frozen=True)

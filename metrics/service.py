@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -28,6 +31,33 @@ from metrics.model import QuerySpec, Viewer
 
 VIEWER_KEY = "_viewer"
 FRESHNESS_TTL_SECONDS = 30
+T = TypeVar("T")
+
+# What one script run reads once: the load log's freshness and the township list. A page makes
+# dozens of fetches and filter reads, and each st.cache_data hit hashes its arguments and
+# unpickles a fresh copy. app.py starts a memo for each run, the overview's auto-refresh
+# fragment for each of its runs; outside a run (tests, CLI) nothing is memoized.
+_RUN_MEMO: ContextVar[dict[str, object] | None] = ContextVar("run_memo", default=None)
+
+
+def begin_run() -> None:
+    """A fresh per-run memo (call at the start of a script run or fragment run)."""
+    _RUN_MEMO.set({})
+
+
+def clear_caches() -> None:
+    """After a load or an adoption: cached results and this run's memo are stale."""
+    st.cache_data.clear()
+    begin_run()
+
+
+def _once(name: str, compute: Callable[[], T]) -> T:
+    memo = _RUN_MEMO.get()
+    if memo is None:
+        return compute()
+    if name not in memo:
+        memo[name] = compute()
+    return memo[name]  # type: ignore[return-value]
 
 
 @st.cache_resource(show_spinner=False)
@@ -104,7 +134,7 @@ def _freshness(url: str) -> Freshness:
 def freshness() -> Freshness:
     """The newest load (version, 数据截至, demo or not); raises WarehouseError in Chinese."""
     try:
-        return _freshness(warehouse_url())
+        return _once("freshness", lambda: _freshness(warehouse_url()))
     except WarehouseError:
         raise
     except SQLAlchemyError as exc:
@@ -179,11 +209,16 @@ def _members(url: str, version: int) -> tuple[pd.DataFrame, tuple[int, ...]]:
 
 def townships() -> pd.DataFrame:
     """Townships the session's viewer may see (code, name, sort_order), in official order."""
-    towns, _ = _members(warehouse_url(), freshness().version)
     scope = current_viewer().townships
-    return towns if scope is None else towns[towns.code.isin(scope)].reset_index(drop=True)
+    key = "townships" if scope is None else f"townships:{','.join(sorted(scope))}"
+
+    def read() -> pd.DataFrame:
+        towns, _ = _members(warehouse_url(), freshness().version)
+        return towns if scope is None else towns[towns.code.isin(scope)].reset_index(drop=True)
+
+    return _once(key, read)
 
 
 def years() -> tuple[int, ...]:
     """Years that have enrollment data."""
-    return _members(warehouse_url(), freshness().version)[1]
+    return _once("years", lambda: _members(warehouse_url(), freshness().version)[1])

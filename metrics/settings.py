@@ -119,6 +119,10 @@ CACHE_TTL_SECONDS: int = 600
 # Setting. Upper bound on cached query results, so a long-running big-screen session stays small.
 CACHE_MAX_ENTRIES: int = 512
 
+# Setting. Compiled statements kept per process (metrics.execute.plan): a few KB each; the pages
+# use about 100 specs, times the periods and scopes people look at.
+PLAN_CACHE_SIZE: int = 2048
+
 # Setting. Big-screen auto refresh interval.
 AUTO_REFRESH_SECONDS: int = 300
 

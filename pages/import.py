@@ -128,7 +128,7 @@ if st.button("校验并导入", type="primary", icon=":material/upload:", disabl
         f"{s.title}:{upload.name}," + ("导入成功" if result.ok else "校验未通过,未写入"),
     )
     if result.ok:
-        st.cache_data.clear()
+        service.clear_caches()
     st.session_state[RESULT_KEY] = (file_key, result)
 
 stored = st.session_state.get(RESULT_KEY)

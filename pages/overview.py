@@ -20,6 +20,7 @@ town = f.township_filter()
 @st.fragment(run_every=settings.AUTO_REFRESH_SECONDS)
 def cards() -> None:
     """Headline cards; refreshed in place every AUTO_REFRESH_SECONDS while the page is open."""
+    service.begin_run()  # a fragment run must see a load made since the page's run
     enroll = service.fetch_with_yoy(
         QuerySpec.make(["enrolled", "enroll_target", "enroll_completion"], period, (), town)
     )

@@ -436,7 +436,7 @@ elif saved_list is not None:
                 auth_session.audit(
                     "adopt", f"采用方案“{pick_name}”(编号{pick})为{plan_year}年任务数"
                 )
-                st.cache_data.clear()
+                service.clear_caches()
                 st.success(
                     f"已将方案“{pick_name}”采用为{plan_year}年正式参保任务数,"
                     "各页面的任务完成率将按新任务数计算。"

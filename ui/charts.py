@@ -12,6 +12,7 @@ import altair as alt
 import pandas as pd
 
 from metrics.status import Status
+from ui.memo import memoized
 
 FONT = "Noto Sans CJK SC, WenQuanYi Micro Hei, Microsoft YaHei, PingFang SC, sans-serif"
 STATUS_COLORS = {s.label: s.color for s in Status}
@@ -19,6 +20,22 @@ PRIMARY = "#1f5fa8"
 SECOND = "#e07b39"
 PLAN = "#7a7a7a"
 HIGHLIGHT_COLORS = {"前三名": "#2e7d32", "后三名": "#c62828", "其他": "#8fa9c8"}
+THEME = "yibao"
+
+
+# One theme instead of configure_* on every chart: each configure call copies the whole chart,
+# and a theme is applied once, when the chart is converted (on screen and in exports alike).
+# Streamlit keeps an active non-default theme as it is.
+@alt.theme.register(THEME, enable=True)
+def _theme() -> alt.theme.ThemeConfig:
+    return {
+        "config": {
+            "font": FONT,
+            "axis": {"labelFontSize": 12, "titleFontSize": 12, "labelLimit": 160},
+            "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "bottom"},
+            "view": {"stroke": None},
+        }
+    }
 
 
 @dataclass(frozen=True)
@@ -35,26 +52,21 @@ class ChartText:
 
 
 def _finish(chart: alt.TopLevelMixin, text: ChartText, height: int) -> alt.TopLevelMixin:
-    return (
-        chart.properties(
-            title=alt.TitleParams(
-                text.title,
-                subtitle=text.subtitle(),
-                anchor="start",
-                fontSize=15,
-                subtitleColor="#666",
-                subtitleFontSize=11,
-            ),
-            height=height,
-            width="container",
-        )
-        .configure(font=FONT)
-        .configure_axis(labelFontSize=12, titleFontSize=12, labelLimit=160)
-        .configure_legend(labelFontSize=12, titleFontSize=12, orient="bottom")
-        .configure_view(stroke=None)
+    return chart.properties(
+        title=alt.TitleParams(
+            text.title,
+            subtitle=text.subtitle(),
+            anchor="start",
+            fontSize=15,
+            subtitleColor="#666",
+            subtitleFontSize=11,
+        ),
+        height=height,
+        width="container",
     )
 
 
+@memoized
 def monthly_lines(
     frame: pd.DataFrame,
     *,
@@ -93,6 +105,7 @@ def monthly_lines(
     return _finish(chart, text, 300)
 
 
+@memoized
 def monthly_bars(
     frame: pd.DataFrame,
     *,
@@ -120,6 +133,7 @@ def monthly_bars(
     return _finish(alt.Chart(frame).mark_bar().encode(**enc), text, 300)
 
 
+@memoized
 def grouped_bars(
     frame: pd.DataFrame,
     *,
@@ -148,6 +162,7 @@ def grouped_bars(
     return _finish(chart, text, max(200, 34 * frame[category].nunique()))
 
 
+@memoized
 def ranked_values(
     frame: pd.DataFrame,
     *,
@@ -199,6 +214,7 @@ def ranked_values(
     )
 
 
+@memoized
 def pace_bars(
     frame: pd.DataFrame,
     *,
@@ -287,6 +303,7 @@ def pace_bars(
     return chart.configure_axisY(labelLimit=label_limit) if label_limit else chart
 
 
+@memoized
 def share_donut(
     frame: pd.DataFrame, *, category: str, value: str, text: ChartText
 ) -> alt.TopLevelMixin:
@@ -336,6 +353,7 @@ def stacked(text: ChartText) -> ChartText:
     return StackedChartText(text.title, text.unit, text.source)
 
 
+@memoized
 def enrollment_vs_plan(
     monthly: pd.DataFrame, targets: dict[str, float], last_month: int, text: ChartText
 ) -> alt.TopLevelMixin:

@@ -13,7 +13,7 @@ from metrics import present, service
 from metrics.execute import Result
 from metrics.model import Period, period_end_date
 from metrics.status import Status
-from ui import charts, state
+from ui import charts, memo, state
 from ui.charts import ChartText
 
 STATUS_MARKDOWN = {
@@ -124,7 +124,9 @@ def suppressed_note(result: Result) -> None:
 
 def drill_chart(chart: alt.TopLevelMixin, key: str, field: str) -> None:
     """Shows a chart whose bars, when clicked, open the same page for that township."""
-    event = st.altair_chart(chart, on_select="rerun", key=key, selection_mode="pick")
+    event = st.vega_lite_chart(
+        memo.vega_spec(chart), on_select="rerun", key=key, selection_mode="pick"
+    )
     points = (event or {}).get("selection", {}).get("pick", []) if isinstance(event, dict) else []
     if not points and hasattr(event, "selection"):
         points = event.selection.get("pick", [])
@@ -234,7 +236,7 @@ def export_buttons(chart: alt.TopLevelMixin, *, key: str | None = None, name: st
 
 def chart(chart: alt.TopLevelMixin, *, key: str | None = None, name: str | None = None) -> None:
     """Shows an Altair chart with PNG / SVG downloads beneath it (file named after its title)."""
-    st.altair_chart(chart)
+    st.vega_lite_chart(memo.vega_spec(chart))
     export_buttons(chart, key=key, name=name)
 
 
