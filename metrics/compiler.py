@@ -237,21 +237,22 @@ def compile_spec(spec: QuerySpec, viewer: Viewer) -> list[ModelQuery]:
     ]
 
 
-def combine(queries: list[ModelQuery], spec: QuerySpec) -> Select | None:
+def combine(
+    queries: list[ModelQuery], spec: QuerySpec, full_outer_join: bool = True
+) -> Select | None:
     """One statement for a spec whose metrics live in several models, or None to run them apart.
 
-    Each model's grouped aggregate (codes only) becomes a CTE. Grouped: a spine of the group keys
-    (UNION of the keys of every model that has all of the spec's dimensions, so a row present in
-    only one of them survives, as in a full outer join, which MariaDB lacks) left-joined to each
-    CTE on the dimensions it has — a model without a dimension (a yearly target against months)
-    applies to every row — then the labels, once, on the spine. Ungrouped: the one-row
-    aggregates side by side.
+    Each model's grouped aggregate (codes only) becomes a CTE. Grouped: the models that have all
+    of the spec's dimensions are FULL OUTER JOINed on them, so a row present in only one of them
+    survives; where the warehouse lacks FULL OUTER JOIN (MariaDB/MySQL, `full_outer_join=False`)
+    a spine of their keys (UNION) is left-joined to each instead. A model without some dimension
+    (a yearly target against months) is then left-joined on the dimensions it has and applies to
+    every row, and the labels are joined once, at the end. Ungrouped: the one-row aggregates
+    side by side.
     """
     if len(queries) < 2:
         return None
     dims = [d for d in spec.by if any(d in q.dims for q in queries)]
-    # CTEs, not subqueries: each aggregate is referenced twice (spine and join), and a CTE is
-    # computed once by PostgreSQL and DuckDB (materialized when referenced more than once).
     subs = [q.grouped.cte(f"m{i}") for i, q in enumerate(queries)]
     full = [sq for q, sq in zip(queries, subs, strict=True) if set(q.dims) == set(dims)]
     if dims and not full:
@@ -262,11 +263,23 @@ def combine(queries: list[ModelQuery], spec: QuerySpec) -> Select | None:
         for sq in subs[1:]:
             clause = clause.join(sq, true())
         return select(*metric_cols).select_from(clause)
-    spine = union(*[select(*[sq.c[d] for d in dims]) for sq in full]).subquery("k")
-    clause = spine
-    for q, sq in zip(queries, subs, strict=True):
-        clause = clause.outerjoin(sq, and_(true(), *[sq.c[d] == spine.c[d] for d in q.dims]))
-    rows = select(*[spine.c[d].label(d) for d in dims], *metric_cols).select_from(clause)
+    if full_outer_join:
+        clause = full[0]
+        keys = {d: full[0].c[d] for d in dims}
+        for sq in full[1:]:
+            clause = clause.outerjoin(sq, and_(*[sq.c[d] == keys[d] for d in dims]), full=True)
+            keys = {d: func.coalesce(keys[d], sq.c[d]) for d in dims}
+        rest = [(q, sq) for q, sq in zip(queries, subs, strict=True) if sq not in full]
+    else:
+        # A UNION spine: each model's CTE is referenced twice (spine and join); PostgreSQL and
+        # DuckDB would compute such a CTE once, MariaDB may compute it twice.
+        spine = union(*[select(*[sq.c[d] for d in dims]) for sq in full]).subquery("k")
+        clause = spine
+        keys = {d: spine.c[d] for d in dims}
+        rest = list(zip(queries, subs, strict=True))
+    for q, sq in rest:
+        clause = clause.outerjoin(sq, and_(true(), *[sq.c[d] == keys[d] for d in q.dims]))
+    rows = select(*[keys[d].label(d) for d in dims], *metric_cols).select_from(clause)
     bindings = [(d, next(q.model.dims[d] for q in queries if d in q.dims)) for d in dims]
     return with_labels(rows.subquery("r"), bindings, [c.name for c in metric_cols])
 
