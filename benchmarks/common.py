@@ -52,10 +52,17 @@ def private_copy(scale: str) -> Iterator[Path]:
 
 
 @contextmanager
-def server(db: Path, log: Path, port: int | None = None) -> Iterator[tuple[str, int]]:
-    """`python -m ui.launch` on 127.0.0.1 with WAREHOUSE_URL to `db`; yields (base url, pid)."""
-    # Demo warehouse: no login.
-    with running_server(demo_url(db), log, port, env={"YIBAO_LOGIN": "0"}) as running:
+def server(
+    db: Path, log: Path, port: int | None = None, read_only: bool = False
+) -> Iterator[tuple[str, int]]:
+    """`python -m ui.launch` on 127.0.0.1 with WAREHOUSE_URL to `db`; yields (base url, pid).
+
+    `read_only`: several servers share the file (one DuckDB writer per file, any readers).
+    """
+    env = {"YIBAO_LOGIN": "0"}  # demo warehouse: no login
+    if read_only:
+        env["WAREHOUSE_READ_ONLY"] = "1"
+    with running_server(demo_url(db), log, port, env=env) as running:
         yield running
 
 

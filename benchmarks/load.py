@@ -9,6 +9,8 @@ of the demo warehouse, then opens N sessions, spread over the data pages:
 - `--client protocol` (default): each session is a websocket client that speaks Streamlit's
   protocol (BackMsg rerun_script with the sidebar widgets' values, as the browser sends it;
   ForwardMsg read and checked), so nothing is rendered and the server gets the machine's CPU;
+- `--processes N` (protocol only): N servers sharing the warehouse file read-only, sessions
+  dealt out in turn and kept on their server, as a load balancer with sticky sessions does;
 - `--client browser`: one headless Chromium (the system /usr/bin/chromium through Playwright),
   one tab per session; the filters are changed in the sidebar. On 2 cores the 20 tabs' chart
   rendering takes most of the CPU, so this measures the machine more than the server.
@@ -35,6 +37,7 @@ import json
 import random
 import statistics
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -335,37 +338,47 @@ class ProtocolSession:
             self.task.cancel()
 
 
-async def run_protocol(base: str, pid: int, args, towns: list[str]) -> dict:
-    out: dict = {"rss_mb": {"idle": rss_mb(pid)}, "client": "protocol"}
+async def run_protocol(servers: list[tuple[str, int]], args, towns: list[str]) -> dict:
+    """Protocol sessions spread over the servers (each session stays on its server, as behind
+    a load balancer with sticky sessions); memory and CPU are the servers' sums."""
+    pids = [pid for _, pid in servers]
+
+    def rss() -> float:
+        return sum(rss_mb(p) for p in pids)
+
+    def cpu() -> float:
+        return sum(cpu_seconds(p) for p in pids)
+
+    out: dict = {"rss_mb": {"idle": rss()}, "client": "protocol", "processes": len(servers)}
     sessions = [Session(i, DATA_PAGES[i % len(DATA_PAGES)]) for i in range(args.sessions)]
-    clients = [ProtocolSession(base, s) for s in sessions]
+    clients = [ProtocolSession(servers[i % len(servers)][0], s) for i, s in enumerate(sessions)]
     loop = asyncio.get_running_loop()
     try:
         await clients[0].open()
         await asyncio.sleep(2)
-        out["rss_mb"]["1_session"] = rss_mb(pid)
+        out["rss_mb"]["1_session"] = rss()
         start = time.perf_counter()
         for i in range(1, len(clients), 4):
             await asyncio.gather(*(c.open() for c in clients[i : i + 4]))
         out["open_all_s"] = time.perf_counter() - start
         await asyncio.sleep(2)
-        out["rss_mb"][f"{len(sessions)}_sessions"] = rss_mb(pid)
+        out["rss_mb"][f"{len(sessions)}_sessions"] = rss()
         until = loop.time() + args.seconds
-        peak = [rss_mb(pid)]
-        cpu_start, wall_start = cpu_seconds(pid), loop.time()
+        peak = [rss()]
+        cpu_start, wall_start = cpu(), loop.time()
 
         async def sample() -> None:
             while loop.time() < until:
-                peak.append(rss_mb(pid))
+                peak.append(rss())
                 await asyncio.sleep(1)
 
         await asyncio.gather(
             sample(), *(c.drive(until, args.think, towns, seed=c.s.index) for c in clients)
         )
         out["rss_mb"]["peak_under_load"] = max(peak)
-        out["server_cores"] = (cpu_seconds(pid) - cpu_start) / (loop.time() - wall_start)
+        out["server_cores"] = (cpu() - cpu_start) / (loop.time() - wall_start)
         await asyncio.sleep(3)
-        out["rss_mb"]["after_load"] = rss_mb(pid)
+        out["rss_mb"]["after_load"] = rss()
     finally:
         for c in clients:
             await c.close()
@@ -459,19 +472,34 @@ def main(argv: list[str] | None = None) -> int:
         default="protocol",
         help="protocol:直接讲 Streamlit websocket 协议(不渲染);browser:每个会话一个 Chromium 标签页",
     )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="服务进程数(仅 protocol):会话轮流分到各进程并固定在其上,如负载均衡的会话保持",
+    )
     parser.add_argument("--json", help="结果另存为 JSON")
     args = parser.parse_args(argv)
+    if args.processes > 1 and args.client != "protocol":
+        parser.error("--processes 只用于 --client protocol")
+    args.processes = max(1, min(args.processes, 8))
     args.sessions = max(1, min(args.sessions, MAX_SESSIONS))
     args.seconds = max(5.0, min(args.seconds, MAX_SECONDS))
 
     print(machine_note(), flush=True)
     with private_copy(args.scale) as db:
         towns = _town_names(db)
-        log = db.with_name("streamlit.log")
-        with server(db, log) as (base, pid):
-            runner = run_protocol if args.client == "protocol" else run
-            out = asyncio.run(asyncio.wait_for(runner(base, pid, args, towns), args.seconds + 900))
-            out["server_log_tail"] = log.read_text()[-2000:]
+        logs = [db.with_name(f"streamlit-{i}.log") for i in range(args.processes)]
+        with ExitStack() as stack:
+            servers = [
+                stack.enter_context(server(db, log, read_only=args.processes > 1)) for log in logs
+            ]
+            if args.client == "protocol":
+                job = run_protocol(servers, args, towns)
+            else:
+                job = run(*servers[0], args, towns)
+            out = asyncio.run(asyncio.wait_for(job, args.seconds + 900))
+            out["server_log_tail"] = "".join(log.read_text()[-2000:] for log in logs)
     out["machine_after"] = machine_note()
     out["scale"], out["sessions"], out["seconds"] = args.scale, args.sessions, args.seconds
     out["client"] = args.client
@@ -485,9 +513,14 @@ def report(o: dict) -> None:
     r = o["rss_mb"]
     n = o["sessions"]
     client = "Streamlit 协议客户端" if o.get("client") == "protocol" else "Chromium 标签页"
-    print(f"\n规模 {o['scale']},{n} 个会话({client}),{o['seconds']:.0f} 秒。{o['machine_after']}")
+    procs = o.get("processes", 1)
+    where = f",{procs} 个服务进程(会话保持)" if procs > 1 else ""
     print(
-        f"服务进程 RSS:空闲 {r['idle']:.0f} MB,1 个会话 {r['1_session']:.0f} MB,"
+        f"\n规模 {o['scale']},{n} 个会话({client}){where},{o['seconds']:.0f} 秒。"
+        f"{o['machine_after']}"
+    )
+    print(
+        f"服务进程{'合计' if procs > 1 else ''} RSS:空闲 {r['idle']:.0f} MB,1 个会话 {r['1_session']:.0f} MB,"
         f"{n} 个会话 {r[f'{n}_sessions']:.0f} MB,压测峰值 {r['peak_under_load']:.0f} MB,"
         f"压测后 {r['after_load']:.0f} MB(目标 20 个会话 < 1536 MB)"
     )

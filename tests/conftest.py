@@ -50,6 +50,18 @@ _SCRATCH_RE = re.compile(r"^pytest_([0-9a-f]{4})_(\d+)_[0-9a-f]{6}_[a-z0-9]+$")
 collect_ignore = ["pages/entry.py"]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def validate_charts() -> Iterator[None]:
+    """Every chart a page shows in any test is checked against the Vega-Lite schema (the
+    running app skips that check; see ui.memo.VALIDATE)."""
+    from ui import memo
+
+    memo.VALIDATE = True
+    memo.clear()
+    yield
+    memo.VALIDATE = False
+
+
 def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() == "true"
 

@@ -24,6 +24,11 @@ import pandas as pd
 
 # Setting. Charts kept per process: a page shows up to ~12, a few KB to a few hundred KB each.
 MAX_CHARTS = 256
+# Schema validation of a spec costs as much as building it. The builders' output depends on the
+# data only through values, not through the spec's structure, so the page tests (every page,
+# every scope, two periods) validate every chart (tests/pages/conftest.py sets this) and the
+# running app does not.
+VALIDATE = False
 
 P = ParamSpec("P")
 C = TypeVar("C", bound=alt.TopLevelMixin)
@@ -99,7 +104,7 @@ def memoized(builder: Callable[P, C]) -> Callable[P, C]:
 
 
 def vega_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    """The chart's Vega-Lite spec (validated), converted once for a memoized chart.
+    """The chart's Vega-Lite spec, converted once for a memoized chart.
 
     The caller must not modify it (Streamlit copies the top level before it takes data out).
     """
@@ -108,7 +113,7 @@ def vega_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
         entry = _entries.get(key) if key is not None else None
         if entry is not None and entry.chart is chart and entry.spec is not None:
             return entry.spec
-    spec = chart.to_dict()
+    spec = chart.to_dict(validate=VALIDATE)
     if entry is not None and entry.chart is chart:
         with _lock:
             entry.spec = spec
