@@ -149,9 +149,49 @@ def table(
 
     `unit` is the Excel unit line when the headers carry no unit (e.g. '单位:人次').
     """
-    st.dataframe(frame, hide_index=True, width="stretch", height=height or "auto")
+    st.dataframe(
+        frame,
+        hide_index=True,
+        width="stretch",
+        height=height or "auto",
+        column_config=column_formats(frame),
+    )
     if title:
         table_download(frame, title=title, key=key, unit=unit)
+
+
+# Decimals by the unit in a header ('基金收入(亿元)'), as the bureau prints them: amounts, 万人 and
+# rates with two decimals, months with one, persons and person-times whole; thousands separated.
+UNIT_FORMATS = {
+    "万元": "%,.2f",
+    "亿元": "%,.2f",
+    "元": "%,.2f",
+    "万人": "%,.2f",
+    "%": "%.2f",
+    "百分点": "%.2f",
+    "个月": "%.1f",
+    "人": "%,d",
+    "人次": "%,d",
+}
+
+
+def column_formats(frame: pd.DataFrame) -> dict[str, st.column_config.NumberColumn]:
+    """Number formats for a display table's numeric columns, read off the unit in each header.
+
+    Without them the table drops trailing zeros (380 instead of 380.00万元).
+
+    >>> sorted(column_formats(pd.DataFrame({"金额(万元)": [380.0], "人次": [3], "名称": ["甲"]})))
+    ['金额(万元)']
+    """
+    formats = {}
+    for column in frame.columns:
+        name = str(column)
+        if not (name.endswith(")") and "(" in name):
+            continue
+        unit = name[name.rindex("(") + 1 : -1]
+        if unit in UNIT_FORMATS and pd.api.types.is_numeric_dtype(frame[column]):
+            formats[name] = st.column_config.NumberColumn(format=UNIT_FORMATS[unit])
+    return formats
 
 
 # --- Exports ---------------------------------------------------------------------------------
