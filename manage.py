@@ -188,13 +188,27 @@ def ensure_demo() -> None:
         raise StepFailed(f"生成演示数据仓库失败。可删除 {DEMO_FILE.relative_to(ROOT)} 后重试。")
 
 
+def server_port(extra: list[str]) -> str:
+    """The port the server will listen on: --server.port from the extra arguments, else 8501.
+
+    >>> server_port(["--server.port", "8600"]), server_port(["--server.port=8700"]), server_port([])
+    ('8600', '8700', '8501')
+    """
+    for i, arg in enumerate(extra):
+        if arg == "--server.port" and i + 1 < len(extra):
+            return extra[i + 1]
+        if arg.startswith("--server.port="):
+            return arg.split("=", 1)[1]
+    return "8501"
+
+
 def command_run(extra: list[str]) -> int:
     ensure_venv()
     ensure_requirements("requirements.txt")
     ensure_demo()
     if not (ROOT / "app.py").is_file():
         raise StepFailed("找不到 app.py / app.py is missing。")
-    heading("启动驾驶舱 / starting: http://localhost:8501 (Ctrl+C 停止)")
+    heading(f"启动驾驶舱 / starting: http://localhost:{server_port(extra)} (Ctrl+C 停止)")
     if (ROOT / "ui" / "launch.py").is_file():
         # `streamlit run app.py` with the st.navigation layout declared before the first session,
         # so that a deep link to a page goes through the router (see ui/launch.py).
