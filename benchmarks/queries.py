@@ -176,14 +176,19 @@ PAGES: dict[str, list[tuple[QuerySpec, str]]] = {
 }
 
 
-def _median_ms(fn: Callable[[], object], runs: int) -> float:
-    fn()  # warm the warehouse's own caches; both paths get the same treatment
-    times = []
+def _paired_medians(
+    a: Callable[[], object], b: Callable[[], object], runs: int
+) -> tuple[float, float]:
+    """Median ms of `a` and of `b`, run alternately (a, b, a, b, …) so that both see the same
+    machine: the warehouse's timings drift by tens of percent between consecutive batches."""
+    a(), b()  # warm the warehouse's own caches; both paths get the same treatment
+    times: tuple[list[float], list[float]] = ([], [])
     for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+        for fn, out in ((a, times[0]), (b, times[1])):
+            start = time.perf_counter()
+            fn()
+            out.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def _raw(conn: Connection, sql: str) -> Callable[[], object]:
@@ -222,7 +227,7 @@ def measure(conn: Connection, runs: int) -> list[tuple[str, float, float]]:
             for fn in fns:
                 fn()
 
-        rows.append((page, _median_ms(layer, runs), _median_ms(hand, runs)))
+        rows.append((page, *_paired_medians(layer, hand, runs)))
     return rows
 
 

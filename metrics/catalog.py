@@ -322,19 +322,36 @@ MODELS: dict[str, Model] = {
 # --- Derivations (pure functions on the aggregated frame) --------------------------------------
 
 
+def _values(frame: pd.DataFrame, column: str) -> np.ndarray:
+    return frame[column].to_numpy(dtype=float, na_value=np.nan)
+
+
 def ratio(num: str, den: str):
     """A derivation num/den from summed columns; division by zero gives NaN, never inf."""
 
     def compute(frame: pd.DataFrame, ctx: DeriveContext) -> pd.Series:
-        den_values = frame[den].astype(float).replace(0, np.nan)
-        return frame[num].astype(float) / den_values
+        numerator, denominator = _values(frame, num), _values(frame, den)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = numerator / np.where(denominator == 0, np.nan, denominator)
+        return pd.Series(values, index=frame.index)
 
     return compute
 
 
 def _difference(a: str, b: str):
     def compute(frame: pd.DataFrame, ctx: DeriveContext) -> pd.Series:
-        return frame[a].astype(float).fillna(0) - frame[b].astype(float).fillna(0)
+        values = np.nan_to_num(_values(frame, a)) - np.nan_to_num(_values(frame, b))
+        return pd.Series(values, index=frame.index)
+
+    return compute
+
+
+def _shortfall(target: str, actual: str):
+    """max(target − actual, 0); missing when either side is missing."""
+
+    def compute(frame: pd.DataFrame, ctx: DeriveContext) -> pd.Series:
+        values = np.maximum(_values(frame, target) - _values(frame, actual), 0)
+        return pd.Series(values, index=frame.index)
 
     return compute
 
@@ -350,10 +367,15 @@ def _one_minus_ratio(num: str, den: str):
 
 def _running(frame: pd.DataFrame, ctx: DeriveContext, column: str) -> pd.Series:
     """The year-to-date running sum of a monthly column when grouped by month, else the column."""
-    values = frame[column].astype(float).fillna(0)
+    values = pd.Series(np.nan_to_num(_values(frame, column)), index=frame.index)
     if "month" not in ctx.by:
         return values
     others = [d for d in ctx.by if d != "month"]
+    if not others:  # one series of months: a cumulative sum in month order
+        order = np.argsort(frame["month"].to_numpy(), kind="stable")
+        running = np.empty(len(frame))
+        running[order] = np.cumsum(values.to_numpy()[order])
+        return pd.Series(running, index=frame.index)
     ordered = frame.assign(_v=values).sort_values("month")
     if others:
         running = ordered.groupby(others, sort=False)["_v"].cumsum()
@@ -483,9 +505,7 @@ METRICS: dict[str, Metric] = {
             kind="derived",
             inputs=("enrolled", "enroll_target"),
             higher_is_better=False,
-            compute=lambda f, c: (
-                f["enroll_target"].astype(float) - f["enrolled"].astype(float)
-            ).clip(lower=0),
+            compute=_shortfall("enroll_target", "enrolled"),
         ),
         Metric(
             "coverage_rate",

@@ -186,11 +186,19 @@ def _merge(frames: list[tuple[ModelQuery, pd.DataFrame]], by: tuple[str, ...]) -
 
 
 def derive(frame: pd.DataFrame, spec: QuerySpec) -> pd.DataFrame:
+    """Adds the derived metrics, in dependency order; an infinite value (x/0) becomes NaN."""
     ctx = DeriveContext(spec.period, spec.by)
     for m in expand(spec.metrics):
-        if m.kind == "derived" and m.compute is not None:
-            frame[m.id] = m.compute(frame, ctx) if not frame.empty else pd.Series(dtype=float)
-            frame[m.id] = frame[m.id].replace([np.inf, -np.inf], np.nan)
+        if m.kind != "derived" or m.compute is None:
+            continue
+        if frame.empty:
+            frame[m.id] = pd.Series(dtype=float)
+            continue
+        values = m.compute(frame, ctx)
+        if isinstance(values, pd.Series):
+            values = values.reindex(frame.index).to_numpy(dtype=float, na_value=np.nan)
+        array = np.broadcast_to(np.asarray(values, dtype=float), (len(frame),))
+        frame[m.id] = np.where(np.isinf(array), np.nan, array)
     return frame
 
 
