@@ -25,8 +25,32 @@ from streamlit.web import cli
 APP = Path(__file__).resolve().parent.parent / "app.py"
 
 
+# Setting. Generation-0 threshold of the garbage collector in the server (CPython's default: 700).
+# A rerun allocates hundreds of thousands of short-lived objects (pandas, Altair, protobuf), and
+# with the default every few hundred of them triggered a collection; measured with 20 sessions
+# clicking every 3 s (benchmarks.load), 25–30 % more reruns per second with this and freeze().
+GC_THRESHOLD = (50_000, 20, 20)
+
+
+def tune_gc() -> None:
+    """Freezes what the imports created (modules, schema, metric catalog: never garbage) so full
+    collections stop rescanning it, and collects less often."""
+    import gc
+
+    import altair  # noqa: F401  (imported for their long-lived objects)
+    import pandas  # noqa: F401
+
+    import metrics.catalog  # noqa: F401
+    import ui.charts  # noqa: F401
+
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLD)
+
+
 def main(argv: list[str]) -> int:
     PagesManager.uses_pages_directory = False
+    tune_gc()
     sys.argv = ["streamlit", "run", str(APP), *argv]
     return cli.main()
 
