@@ -377,10 +377,7 @@ def _running(frame: pd.DataFrame, ctx: DeriveContext, column: str) -> pd.Series:
         running[order] = np.cumsum(values.to_numpy()[order])
         return pd.Series(running, index=frame.index)
     ordered = frame.assign(_v=values).sort_values("month")
-    if others:
-        running = ordered.groupby(others, sort=False)["_v"].cumsum()
-    else:
-        running = ordered["_v"].cumsum()
+    running = ordered.groupby(others, sort=False)["_v"].cumsum()
     return running.reindex(frame.index)
 
 

@@ -353,13 +353,13 @@ def stacked(text: ChartText) -> ChartText:
     return StackedChartText(text.title, text.unit, text.source)
 
 
-@memoized
 def enrollment_vs_plan(
     monthly: pd.DataFrame, targets: dict[str, float], last_month: int, text: ChartText
 ) -> alt.TopLevelMixin:
     """Cumulative enrolled persons by month (万人) against the plan of time progress.
 
     `monthly` has columns month and enrolled (persons); `targets` the year's target per scheme.
+    Not memoized itself: the chart is memoized by `monthly_lines`, one entry per chart.
     """
     from metrics import compare, present
 

@@ -26,7 +26,7 @@ import pandas as pd
 MAX_CHARTS = 256
 # Schema validation of a spec costs as much as building it. The builders' output depends on the
 # data only through values, not through the spec's structure, so the page tests (every page,
-# every scope, two periods) validate every chart (tests/pages/conftest.py sets this) and the
+# every scope, two periods) validate every chart (tests/conftest.py sets this) and the
 # running app does not.
 VALIDATE = False
 
@@ -96,8 +96,9 @@ def memoized(builder: Callable[P, C]) -> Callable[P, C]:
                 _entries[key] = _Entry(chart)
                 _by_id[id(chart)] = key
                 while len(_entries) > MAX_CHARTS:
-                    _, old = _entries.popitem(last=False)
-                    _by_id.pop(id(old.chart), None)
+                    old_key, old = _entries.popitem(last=False)
+                    if _by_id.get(id(old.chart)) == old_key:
+                        del _by_id[id(old.chart)]
             return _entries[key].chart  # type: ignore[return-value]
 
     return wrapper
