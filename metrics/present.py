@@ -27,6 +27,25 @@ DISPLAY_UNIT = {
     "int": "",
     "decimal": "",
 }
+# Decimals of each display format as printed (DOMAIN.md: 万元/亿元/万人 two decimals, rates one or
+# two, whole persons); `scaled` rounds to them and display tables format with them.
+DECIMALS = {
+    "wan_yuan": 2,
+    "yi_yuan": 2,
+    "wan_persons": 2,
+    "persons": 0,
+    "person_times": 0,
+    "pct": 2,
+    "months": 1,
+    "int": 0,
+    "decimal": 2,
+}
+_TO_DISPLAY_UNIT = {
+    "wan_yuan": units.yuan_to_wan,
+    "yi_yuan": units.yuan_to_yi,
+    "wan_persons": units.persons_to_wan,
+    "pct": lambda ratio: ratio * 100,
+}
 SUPPRESSED_COUNT = f"<{settings.SMALL_CELL_THRESHOLD}"
 SUPPRESSED_VALUE = "*"
 
@@ -93,19 +112,8 @@ def scaled(metric_id: str, value: float | None, township: bool | None = None) ->
         return None
     fmt = display_fmt(metric_id, township)
     v = float(value)  # type: ignore[arg-type]
-    if fmt == "wan_yuan":
-        return units.round_half_up(units.yuan_to_wan(v), 2)
-    if fmt == "yi_yuan":
-        return units.round_half_up(units.yuan_to_yi(v), 2)
-    if fmt == "wan_persons":
-        return units.round_half_up(units.persons_to_wan(v), 2)
-    if fmt == "pct":
-        return units.round_half_up(v * 100, 2)
-    if fmt == "months":
-        return units.round_half_up(v, 1)
-    if fmt in ("persons", "person_times", "int"):
-        return units.round_half_up(v, 0)
-    return units.round_half_up(v, 2)
+    scale = _TO_DISPLAY_UNIT.get(fmt)
+    return units.round_half_up(scale(v) if scale else v, DECIMALS[fmt])
 
 
 def text(

@@ -160,18 +160,17 @@ def table(
         table_download(frame, title=title, key=key, unit=unit)
 
 
-# Decimals by the unit in a header ('基金收入(亿元)'), as the bureau prints them: amounts, 万人 and
-# rates with two decimals, months with one, persons and person-times whole; thousands separated.
+# Number format by the unit in a header ('基金收入(亿元)'), with the decimals `present` rounds
+# to (amounts, 万人 and rates two, months one, persons whole) and thousands separated; plus the
+# units of headers pages write themselves (次均住院费用(元), 较时序进度(百分点)).
 UNIT_FORMATS = {
-    "万元": "%,.2f",
-    "亿元": "%,.2f",
+    **{
+        present.DISPLAY_UNIT[fmt]: f"%,.{digits}f" if digits else "%,d"
+        for fmt, digits in present.DECIMALS.items()
+        if present.DISPLAY_UNIT[fmt]
+    },
     "元": "%,.2f",
-    "万人": "%,.2f",
-    "%": "%.2f",
     "百分点": "%.2f",
-    "个月": "%.1f",
-    "人": "%,d",
-    "人次": "%,d",
 }
 
 
