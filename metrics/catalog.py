@@ -64,6 +64,38 @@ def _code_dim(col) -> DimBinding:
     return DimBinding(key=col)
 
 
+def _batch_dim(code_col, joins: tuple[str, ...]) -> DimBinding:
+    return DimBinding(
+        key=code_col,
+        labels=(("batch_name", proc_batch.c.name), ("batch_level", proc_batch.c.level)),
+        joins=joins,
+        label_key=proc_batch.c.batch_code,
+    )
+
+
+def _product_dims(product_code_col) -> dict[str, DimBinding]:
+    """Batch, level and product of a fact table keyed by product code (purchases, agreements)."""
+    return {
+        "batch": _batch_dim(proc_product.c.batch_code, ("product", "batch")),
+        "level": DimBinding(key=proc_batch.c.level, joins=("product", "batch")),
+        "product": DimBinding(
+            key=product_code_col,
+            labels=(("generic_name", proc_product.c.generic_name),),
+            joins=("product",),
+            label_key=proc_product.c.product_code,
+        ),
+    }
+
+
+def _product_joins(product_code_col) -> dict[str, Join]:
+    return {
+        "product": Join(proc_product, proc_product.c.product_code == product_code_col),
+        "batch": Join(
+            proc_batch, proc_batch.c.batch_code == proc_product.c.batch_code, ("product",)
+        ),
+    }
+
+
 def _inst_joins(code_col) -> dict[str, Join]:
     return {
         "institution": Join(institution, institution.c.code == code_col),
@@ -176,29 +208,12 @@ MODELS: dict[str, Model] = {
             dims={
                 "township": _township_dim(institution.c.township_code, ("institution",)),
                 "institution": _institution_dim(proc_purchase.c.institution_code),
-                "batch": DimBinding(
-                    key=proc_product.c.batch_code,
-                    labels=(("batch_name", proc_batch.c.name), ("batch_level", proc_batch.c.level)),
-                    joins=("product", "batch"),
-                    label_key=proc_batch.c.batch_code,
-                ),
-                "level": DimBinding(key=proc_batch.c.level, joins=("product", "batch")),
-                "product": DimBinding(
-                    key=proc_purchase.c.product_code,
-                    labels=(("generic_name", proc_product.c.generic_name),),
-                    joins=("product",),
-                    label_key=proc_product.c.product_code,
-                ),
+                **_product_dims(proc_purchase.c.product_code),
                 "month": _code_dim(proc_purchase.c.month),
             },
             joins={
                 **_inst_joins(proc_purchase.c.institution_code),
-                "product": Join(
-                    proc_product, proc_product.c.product_code == proc_purchase.c.product_code
-                ),
-                "batch": Join(
-                    proc_batch, proc_batch.c.batch_code == proc_product.c.batch_code, ("product",)
-                ),
+                **_product_joins(proc_purchase.c.product_code),
             },
         ),
         Model(
@@ -210,28 +225,11 @@ MODELS: dict[str, Model] = {
             dims={
                 "township": _township_dim(institution.c.township_code, ("institution",)),
                 "institution": _institution_dim(proc_agreement.c.institution_code),
-                "batch": DimBinding(
-                    key=proc_product.c.batch_code,
-                    labels=(("batch_name", proc_batch.c.name), ("batch_level", proc_batch.c.level)),
-                    joins=("product", "batch"),
-                    label_key=proc_batch.c.batch_code,
-                ),
-                "level": DimBinding(key=proc_batch.c.level, joins=("product", "batch")),
-                "product": DimBinding(
-                    key=proc_agreement.c.product_code,
-                    labels=(("generic_name", proc_product.c.generic_name),),
-                    joins=("product",),
-                    label_key=proc_product.c.product_code,
-                ),
+                **_product_dims(proc_agreement.c.product_code),
             },
             joins={
                 **_inst_joins(proc_agreement.c.institution_code),
-                "product": Join(
-                    proc_product, proc_product.c.product_code == proc_agreement.c.product_code
-                ),
-                "batch": Join(
-                    proc_batch, proc_batch.c.batch_code == proc_product.c.batch_code, ("product",)
-                ),
+                **_product_joins(proc_agreement.c.product_code),
             },
         ),
         Model(
@@ -243,12 +241,7 @@ MODELS: dict[str, Model] = {
             dims={
                 "township": _township_dim(institution.c.township_code, ("institution",)),
                 "institution": _institution_dim(proc_retained.c.institution_code),
-                "batch": DimBinding(
-                    key=proc_retained.c.batch_code,
-                    labels=(("batch_name", proc_batch.c.name), ("batch_level", proc_batch.c.level)),
-                    joins=("batch",),
-                    label_key=proc_batch.c.batch_code,
-                ),
+                "batch": _batch_dim(proc_retained.c.batch_code, ("batch",)),
                 "level": DimBinding(key=proc_batch.c.level, joins=("batch",)),
             },
             joins={
@@ -270,12 +263,7 @@ MODELS: dict[str, Model] = {
             ),
             period_joins=("batch",),
             dims={
-                "batch": DimBinding(
-                    key=proc_product.c.batch_code,
-                    labels=(("batch_name", proc_batch.c.name), ("batch_level", proc_batch.c.level)),
-                    joins=("batch",),
-                    label_key=proc_batch.c.batch_code,
-                ),
+                "batch": _batch_dim(proc_product.c.batch_code, ("batch",)),
                 "level": DimBinding(key=proc_batch.c.level, joins=("batch",)),
             },
             joins={"batch": Join(proc_batch, proc_batch.c.batch_code == proc_product.c.batch_code)},
