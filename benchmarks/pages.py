@@ -64,14 +64,14 @@ def clear_app_caches() -> None:
     memo.clear()
 
 
-def page_times(url_path: str, runs: int) -> dict:
-    """Cold and warm AppTest run times (ms) of one page, plus errors seen on the page."""
+def open_page(url_path: str, timeout: float = 300):
+    """An AppTest of the app showing that page for the benchmark period, run once."""
     from streamlit.testing.v1 import AppTest
 
     from ui.nav import PAGES
 
     page = next(p for p in PAGES if p.url_path == url_path)
-    at = AppTest.from_file(str(ENTRY), default_timeout=300)
+    at = AppTest.from_file(str(ENTRY), default_timeout=timeout)
     at.query_params["year"] = str(YEAR)
     at.query_params["month"] = str(MONTH)
     if url_path == "township":
@@ -80,6 +80,12 @@ def page_times(url_path: str, runs: int) -> dict:
     if page is not PAGES[0]:
         at.switch_page(str(page.file))
         at.run()
+    return at
+
+
+def page_times(url_path: str, runs: int) -> dict:
+    """Cold and warm AppTest run times (ms) of one page, plus errors seen on the page."""
+    at = open_page(url_path)
     cold, warm, errors = [], [], []
     for _ in range(runs):
         clear_app_caches()

@@ -15,8 +15,8 @@ import os
 import time
 from pathlib import Path
 
-from benchmarks.common import DATA_PAGES, MONTH, SCALES, TOWN, YEAR, private_copy
-from benchmarks.pages import ENTRY, clear_app_caches
+from benchmarks.common import DATA_PAGES, SCALES, private_copy
+from benchmarks.pages import clear_app_caches, open_page
 from data_sources.config import demo_url
 
 
@@ -24,21 +24,9 @@ def profile_page(url_path: str, cold: bool):
     """The page's profiled run (a pyinstrument Profiler) and its wall time in ms."""
     from pyinstrument import Profiler
     from streamlit.runtime.scriptrunner import script_runner
-    from streamlit.testing.v1 import AppTest
 
-    from ui.nav import PAGES
-
-    page = next(p for p in PAGES if p.url_path == url_path)
-    at = AppTest.from_file(str(ENTRY), default_timeout=600)
-    at.query_params["year"] = str(YEAR)
-    at.query_params["month"] = str(MONTH)
-    if url_path == "township":
-        at.query_params["town"] = TOWN
-    at.run()
-    if page is not PAGES[0]:
-        at.switch_page(str(page.file))
-    at.run()
-    at.run()
+    at = open_page(url_path, timeout=600)
+    at.run()  # warm
     if cold:
         clear_app_caches()
     profiler = Profiler(interval=0.001)
