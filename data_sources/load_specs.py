@@ -24,11 +24,21 @@ from sqlalchemy import Table
 from data_sources import codes
 from data_sources.schema import (
     assistance,
+    drg_budget,
     drg_case,
+    drg_group,
     enrollment,
     enrollment_target,
     fund_ledger,
+    fund_opening_balance,
+    institution,
+    poverty_alert,
+    proc_agreement,
+    proc_batch,
+    proc_product,
     proc_purchase,
+    proc_retained,
+    township,
     township_population,
 )
 
@@ -72,6 +82,17 @@ class LoadSpec:
     note: str = ""
     cumulative: str | None = None  # a month-end cumulative column that must not fall
     cumulative_by: tuple[str, ...] = field(default_factory=tuple)
+    # The keys besides the period that say which slice a file covers: a load replaces only the
+    # (period, slice) combinations present in the file, never rows of another township, scheme,
+    # kind or hospital. A dimension (no period) has its primary key here: rows are upserted.
+    slice: tuple[str, ...] = field(default_factory=tuple)
+    measure: str | None = None  # the column whose totals the load plan shows before/after
+    area: str | None = None  # the dashboard area whose freshness a monthly load moves
+    depends: tuple[str, ...] = field(default_factory=tuple)  # kinds to load first
+
+    @property
+    def is_dimension(self) -> bool:
+        return not self.period
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -84,6 +105,8 @@ class LoadSpec:
     def monthly(self) -> bool:
         return "month" in self.period
 
+
+INSTITUTION_LEVELS: dict[str, str] = {v: v for v in ("三级", "二级", "一级", "未定级")}
 
 _YEAR = Field("年度", "year", "year", example=2023)
 _MONTH = Field("月份", "month", "month", example=10)
@@ -130,6 +153,10 @@ SPECS: dict[str, LoadSpec] = {
             note="参保人数为截至当月末本年度累计缴费参保人数;一个文件可含多个月份,导入时替换文件中各月份的全部数据。",
             cumulative="enrolled",
             cumulative_by=("township_code", "scheme", "person_group"),
+            slice=("township_code", "scheme"),
+            measure="enrolled",
+            area="enrollment",
+            depends=("townships",),
         ),
         LoadSpec(
             kind="targets",
@@ -151,7 +178,10 @@ SPECS: dict[str, LoadSpec] = {
             keys=("year", "township_code", "scheme"),
             period=("year",),
             unit="单位:人",
-            note="导入时替换文件中各年度的全部任务数。",
+            note="导入时只替换文件中出现的年度、乡镇和险种的任务数。",
+            slice=("township_code", "scheme"),
+            measure="target",
+            depends=("townships",),
         ),
         LoadSpec(
             kind="population",
@@ -174,7 +204,10 @@ SPECS: dict[str, LoadSpec] = {
             keys=("year", "township_code"),
             period=("year",),
             unit="单位:人",
-            note="导入时替换文件中各年度的全部乡镇人口。",
+            note="导入时只替换文件中出现的年度和乡镇的人口。",
+            slice=("township_code",),
+            measure="registered",
+            depends=("townships",),
         ),
         LoadSpec(
             kind="fund",
@@ -206,7 +239,11 @@ SPECS: dict[str, LoadSpec] = {
             keys=("year", "month", "scheme", "flow", "item"),
             period=("year", "month"),
             unit="单位:元",
-            note="基金在县级统筹,台账不分乡镇;结算人次仅支出项目填写。导入时替换文件中各月份的全部台账。",
+            note="基金在县级统筹,台账不分乡镇;结算人次仅支出项目填写。"
+            "导入时只替换文件中出现的月份、险种、收支和项目。",
+            slice=("scheme", "flow", "item"),
+            measure="amount",
+            area="fund",
         ),
         LoadSpec(
             kind="assistance",
@@ -244,7 +281,12 @@ SPECS: dict[str, LoadSpec] = {
             keys=("pay_date", "person_key", "kind"),
             period=("year", "month"),
             unit="单位:元",
-            note="每行一笔支付;人员标识为匿名编号(不填身份证号)。导入时替换文件中各月份(按支付日期)的全部救助明细。",
+            note="每行一笔支付;人员标识为匿名编号(不填身份证号)。导入时只替换文件中出现的月份"
+            "(按支付日期)、乡镇、救助类型和救助对象类别的明细。",
+            slice=("township_code", "kind", "category"),
+            measure="amount",
+            area="assistance",
+            depends=("townships",),
         ),
         LoadSpec(
             kind="procurement",
@@ -268,7 +310,11 @@ SPECS: dict[str, LoadSpec] = {
             keys=("year", "month", "product_code", "institution_code"),
             period=("year", "month"),
             unit="单位:最小包装单位",
-            note="产品编码、机构编码须已在系统中登记。导入时替换文件中各月份的全部采购量。",
+            note="产品编码、机构编码须已在系统中登记。导入时只替换文件中出现的月份、机构和产品。",
+            slice=("institution_code", "product_code"),
+            measure="volume",
+            area="procurement",
+            depends=("institutions", "proc_products"),
         ),
         LoadSpec(
             kind="drg",
@@ -301,12 +347,338 @@ SPECS: dict[str, LoadSpec] = {
             keys=("case_id",),
             period=("year", "month"),
             unit="单位:元",
-            note="病例号为数字。导入时替换文件中各月份的全部DRG病例。",
+            note="病例号为数字。导入时只替换文件中出现的月份和医院的DRG病例。",
+            slice=("hospital_code",),
+            measure="fund_paid",
+            area="drg",
+            depends=("institutions", "drg_groups"),
         ),
     )
 }
 
+_INSTITUTION = Field(
+    "机构编码",
+    "institution_code",
+    "institution",
+    aliases=("定点医药机构编码", "医院编码"),
+    example="H360121100001",
+)
+_PRODUCT = Field("产品编码", "product_code", "product", example="JC01-01")
+_BATCH = Field("批次编码", "batch_code", "batch", aliases=("集采批次编码",), example="JC01")
+
+# Dimensions (名录) and the annual and monthly facts added for a warehouse that starts empty.
+SPECS.update(
+    {
+        s.kind: s
+        for s in (
+            LoadSpec(
+                kind="townships",
+                title="乡镇(街道)名录",
+                table=township,
+                fields=(
+                    Field(
+                        "乡镇代码",
+                        "code",
+                        "key",
+                        aliases=("行政区划代码", "乡镇(街道)代码"),
+                        example="360121100",
+                    ),
+                    Field(
+                        "乡镇名称",
+                        "name",
+                        "text",
+                        aliases=("乡镇", "乡镇(街道)", "名称"),
+                        example="莲塘镇",
+                    ),
+                    Field("排列顺序", "sort_order", "int", required=False, example=1),
+                    Field(
+                        "别名",
+                        "aliases",
+                        "text",
+                        required=False,
+                        aliases=("其他名称",),
+                        example="莲塘开发区、莲塘街道",
+                    ),
+                ),
+                keys=("code",),
+                period=(),
+                unit="",
+                note="先导入乡镇名录,其他数据才能按乡镇名称或代码识别。别名用顿号分隔"
+                "(开发区、街道等其他叫法);排列顺序不填时按文件中的顺序。"
+                "导入时按代码更新或新增,不删除文件中没有的乡镇。",
+                slice=("code",),
+            ),
+            LoadSpec(
+                kind="institutions",
+                title="定点医药机构名录",
+                table=institution,
+                fields=(
+                    Field(
+                        "机构编码",
+                        "code",
+                        "key",
+                        aliases=("定点医药机构编码",),
+                        example="H360121900",
+                    ),
+                    Field("机构名称", "name", "text", example="某某县人民医院"),
+                    Field(
+                        "机构类型",
+                        "kind",
+                        "code",
+                        codes=codes.INSTITUTION_KINDS,
+                        example="医院",
+                    ),
+                    Field(
+                        "机构等级",
+                        "level",
+                        "code",
+                        codes=INSTITUTION_LEVELS,
+                        aliases=("等级",),
+                        example="二级",
+                    ),
+                    _TOWN,
+                ),
+                keys=("code",),
+                period=(),
+                unit="",
+                note="医院、乡镇卫生院、村卫生室和定点零售药店,各属一个乡镇。"
+                "导入时按机构编码更新或新增,不删除文件中没有的机构。",
+                slice=("code",),
+                depends=("townships",),
+            ),
+            LoadSpec(
+                kind="drg_groups",
+                title="DRG分组",
+                table=drg_group,
+                fields=(
+                    Field("DRG组编码", "drg_code", "key", aliases=("DRG组",), example="BR21"),
+                    Field("DRG组名称", "name", "text", aliases=("名称",), example="脑缺血性疾病"),
+                    Field("基准权重", "weight", "decimal", aliases=("权重",), example=1.25),
+                ),
+                keys=("drg_code",),
+                period=(),
+                unit="",
+                note="导入时按DRG组编码更新或新增,不删除文件中没有的分组。",
+                slice=("drg_code",),
+            ),
+            LoadSpec(
+                kind="drg_budget",
+                title="年度DRG付费预算(按医院)",
+                table=drg_budget,
+                fields=(
+                    _YEAR,
+                    Field(
+                        "医院编码",
+                        "hospital_code",
+                        "institution",
+                        aliases=("机构编码",),
+                        example="H360121900",
+                    ),
+                    Field(
+                        "年度DRG预算",
+                        "budget",
+                        "money",
+                        aliases=("DRG预算", "预算金额"),
+                        summable=True,
+                        example=120_000_000,
+                    ),
+                ),
+                keys=("year", "hospital_code"),
+                period=("year",),
+                unit="单位:元",
+                note="每家医院一行;导入时只替换文件中出现的年度和医院的预算。",
+                slice=("hospital_code",),
+                measure="budget",
+                depends=("institutions",),
+            ),
+            LoadSpec(
+                kind="fund_opening",
+                title="基金年初累计结余",
+                table=fund_opening_balance,
+                fields=(
+                    _YEAR,
+                    _SCHEME,
+                    Field(
+                        "年初累计结余",
+                        "amount",
+                        "money",
+                        aliases=("上年末累计结余", "累计结余"),
+                        summable=True,
+                        example=650_000_000,
+                    ),
+                ),
+                keys=("year", "scheme"),
+                period=("year",),
+                unit="单位:元",
+                note="上年末的基金累计结余,用于计算累计结余和可支付月数。"
+                "导入时只替换文件中出现的年度和险种。",
+                slice=("scheme",),
+                measure="amount",
+            ),
+            LoadSpec(
+                kind="poverty_alert",
+                title="防返贫监测预警推送",
+                table=poverty_alert,
+                fields=(
+                    _YEAR,
+                    Field("月份", "month", "month", aliases=("推送月份",), example=10),
+                    Field(
+                        "人员标识",
+                        "person_key",
+                        "text",
+                        aliases=("匿名人员标识", "人员编号"),
+                        example="20e1f5c6b9e6ecd2",
+                    ),
+                    _TOWN,
+                    Field(
+                        "人员类型",
+                        "population_type",
+                        "code",
+                        codes=codes.POVERTY_ALERT_TYPES,
+                        example="脱贫人口",
+                    ),
+                    Field(
+                        "年度个人累计自付",
+                        "oop_amount",
+                        "money",
+                        aliases=("个人累计自付",),
+                        summable=True,
+                        example=12_000,
+                    ),
+                ),
+                keys=("year", "month", "person_key"),
+                period=("year", "month"),
+                unit="单位:元",
+                note="每批推送一个月份;导入时只替换文件中出现的月份和乡镇的预警名单。",
+                slice=("township_code",),
+                measure="oop_amount",
+                area="assistance",
+                depends=("townships",),
+            ),
+            LoadSpec(
+                kind="proc_batches",
+                title="集采批次",
+                table=proc_batch,
+                fields=(
+                    Field("批次编码", "batch_code", "key", example="JC01"),
+                    Field("批次名称", "name", "text", example="第八批国家组织药品集采"),
+                    Field(
+                        "级别",
+                        "level",
+                        "code",
+                        codes=codes.PROCUREMENT_LEVELS,
+                        aliases=("批次级别",),
+                        example="国家组织",
+                    ),
+                    Field("执行开始日期", "start_date", "any_date", example="2023-07-01"),
+                    Field("协议期结束日期", "end_date", "any_date", example="2025-06-30"),
+                ),
+                keys=("batch_code",),
+                period=(),
+                unit="",
+                note="导入时按批次编码更新或新增,不删除文件中没有的批次。",
+                slice=("batch_code",),
+            ),
+            LoadSpec(
+                kind="proc_products",
+                title="集采中选产品",
+                table=proc_product,
+                fields=(
+                    Field("产品编码", "product_code", "key", example="JC01-01"),
+                    _BATCH,
+                    Field("通用名", "generic_name", "text", example="阿托伐他汀钙片"),
+                    Field("规格", "spec", "text", example="20mg*7片"),
+                    Field("集采前单价", "price_before", "decimal", example=3.5),
+                    Field("中选单价", "price_after", "decimal", example=0.35),
+                ),
+                keys=("product_code",),
+                period=(),
+                unit="单位:元",
+                note="单价以元填写(最小包装单位)。导入时按产品编码更新或新增。",
+                slice=("product_code",),
+                depends=("proc_batches",),
+            ),
+            LoadSpec(
+                kind="proc_agreement",
+                title="集采约定采购量(年度)",
+                table=proc_agreement,
+                fields=(
+                    _YEAR,
+                    _PRODUCT,
+                    _INSTITUTION,
+                    Field(
+                        "约定采购量",
+                        "agreed_volume",
+                        "int",
+                        summable=True,
+                        example=1_200,
+                    ),
+                ),
+                keys=("year", "product_code", "institution_code"),
+                period=("year",),
+                unit="单位:最小包装单位",
+                note="导入时只替换文件中出现的年度、机构和产品的约定采购量。",
+                slice=("institution_code", "product_code"),
+                measure="agreed_volume",
+                depends=("institutions", "proc_products"),
+            ),
+            LoadSpec(
+                kind="proc_retained",
+                title="集采结余留用(年度)",
+                table=proc_retained,
+                fields=(
+                    _YEAR,
+                    _BATCH,
+                    _INSTITUTION,
+                    Field(
+                        "结余留用金额",
+                        "amount",
+                        "money",
+                        aliases=("金额",),
+                        summable=True,
+                        example=85_000,
+                    ),
+                ),
+                keys=("year", "batch_code", "institution_code"),
+                period=("year",),
+                unit="单位:元",
+                note="导入时只替换文件中出现的年度、批次和机构。",
+                slice=("batch_code", "institution_code"),
+                measure="amount",
+                depends=("institutions", "proc_batches"),
+            ),
+        )
+    }
+)
+
+# The order a new warehouse is filled in: dimensions (名录) before the facts that name them.
+LOAD_STEPS: tuple[str, ...] = (
+    "townships",
+    "institutions",
+    "drg_groups",
+    "proc_batches",
+    "proc_products",
+    "population",
+    "targets",
+    "fund_opening",
+    "drg_budget",
+    "proc_agreement",
+    "enrollment",
+    "fund",
+    "assistance",
+    "poverty_alert",
+    "procurement",
+    "proc_retained",
+    "drg",
+)
+SPECS = {k: SPECS[k] for k in LOAD_STEPS}
+
 KIND_LABELS: dict[str, str] = {k: s.title for k, s in SPECS.items()}
+
+
+def load_order_text() -> str:
+    """'1. townships 乡镇(街道)名录 → 2. …': the order, for the CLI help and the import page."""
+    return ";".join(f"{i}. {k} {SPECS[k].title}" for i, k in enumerate(LOAD_STEPS, start=1))
 
 
 def spec(kind: str) -> LoadSpec:

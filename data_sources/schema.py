@@ -60,7 +60,25 @@ township = Table(
     Column("code", String(12), primary_key=True, comment="行政区划代码(9位)"),
     Column("name", String(32), nullable=False, unique=True, comment="乡镇(街道)名称"),
     Column("sort_order", SmallInteger, nullable=False, comment="排列顺序"),
+    Column(
+        "aliases",
+        String(255),
+        nullable=True,
+        comment="别名(顿号或逗号分隔,如开发区、街道的其他叫法)",
+    ),
     comment="乡镇(街道)",
+)
+
+# The area the warehouse covers: one row, written by `python -m data_sources.init`. Its level
+# decides how texts name the whole area (县 → 全县, 区 → 全区, 市 → 全市; DOMAIN.md 公文).
+region = Table(
+    "region",
+    metadata,
+    Column("code", String(12), primary_key=True, comment="行政区划代码(6位)"),
+    Column("name", String(32), nullable=False, comment="名称,如 南昌县"),
+    Column("level", String(4), nullable=False, comment="县/区/市"),
+    Column("created_at", DateTime, nullable=False, comment="建库时间"),
+    comment="本数据仓库所属地区",
 )
 
 township_population = Table(

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 import pandas as pd
 from sqlalchemy import Connection, and_, not_, or_, select
 from sqlalchemy import Table as SaTable
 
-from data_sources import schema
+from data_sources import schema, synonyms
 from data_sources.load_specs import Field, LoadSpec, Problem
 from data_sources.reader import Table, as_date, norm
+from metrics import settings
 
 __all__ = ["Problem", "validate"]
 
@@ -65,6 +67,16 @@ def _fmt(x: float) -> str:
     return f"{x:,.2f}".rstrip("0").rstrip(".") if not float(x).is_integer() else f"{int(x):,}"
 
 
+# Reference types -> (what to load first, the kind to load) when the warehouse's list is empty.
+EMPTY_REFERENCE: dict[str, tuple[str, str]] = {
+    "township": ("乡镇名单为空,请先导入乡镇", "townships"),
+    "institution": ("定点医药机构名单为空,请先导入定点医药机构", "institutions"),
+    "product": ("集采中选产品名单为空,请先导入集采中选产品", "proc_products"),
+    "drg": ("DRG分组为空,请先导入DRG分组", "drg_groups"),
+    "batch": ("集采批次为空,请先导入集采批次", "proc_batches"),
+}
+
+
 class _Refs:
     """Reference lists read from the warehouse once per validation."""
 
@@ -73,9 +85,16 @@ class _Refs:
         self.town_by_code: dict[str, str] = {}
         self.town_by_name: dict[str, str] = {}
         if "township" in types:
-            for code, name in conn.execute(select(schema.township.c.code, schema.township.c.name)):
-                self.town_by_code[str(code)] = str(name)
-                self.town_by_name[str(name)] = str(code)
+            rows = [
+                (str(code), str(name), aliases)
+                for code, name, aliases in conn.execute(
+                    select(
+                        schema.township.c.code, schema.township.c.name, schema.township.c.aliases
+                    ).order_by(schema.township.c.sort_order)
+                )
+            ]
+            self.town_by_code = {code: name for code, name, _ in rows}
+            self.town_by_name = synonyms.township_lookup(rows)
         self.institutions: set[str] = set()
         if "institution" in types:
             self.institutions = {str(c) for (c,) in conn.execute(select(schema.institution.c.code))}
@@ -87,10 +106,39 @@ class _Refs:
         self.drgs: set[str] = set()
         if "drg" in types:
             self.drgs = {str(c) for (c,) in conn.execute(select(schema.drg_group.c.drg_code))}
+        self.batches: set[str] = set()
+        if "batch" in types:
+            self.batches = {str(c) for (c,) in conn.execute(select(schema.proc_batch.c.batch_code))}
+
+    def empty(self, t: str) -> bool:
+        """True when the warehouse has no entry at all of a reference type."""
+        return {
+            "township": not self.town_by_code,
+            "institution": not self.institutions,
+            "product": not self.products,
+            "drg": not self.drgs,
+            "batch": not self.batches,
+        }.get(t, False)
+
+    def town_forms(self) -> str:
+        names = list(self.town_by_code.values())
+        shown = "、".join(names[:30]) + ("等" if len(names) > 30 else "")
+        return f"可填:{shown}(或其9位代码、乡镇名录中登记的别名)"
 
 
 def _is_row(value: object) -> bool:
     return value is not None and not pd.isna(value)
+
+
+def year_problem(year: int, value: object) -> str | None:
+    """A year outside the sensible range (settings.IMPORT_FIRST_YEAR .. this year + ahead)."""
+    last = dt.date.today().year + settings.IMPORT_YEARS_AHEAD
+    if settings.IMPORT_FIRST_YEAR <= year <= last:
+        return None
+    return (
+        f"年度“{_shown(value)}”超出合理范围({settings.IMPORT_FIRST_YEAR}年至{last}年),"
+        "请检查是否填错。"
+    )
 
 
 def _convert(
@@ -104,22 +152,31 @@ def _convert(
     ):
         return None, ("必填项为空。" if f.required else None)
     t = f.type
-    if t in ("int", "money", "decimal", "year", "month"):
+    if t == "month":
+        parsed = synonyms.parse_month(value)
+        if parsed is None or not 1 <= parsed[1] <= 12:
+            return None, (
+                f"月份“{_shown(value)}”不正确,应在1到12之间,可写作:{synonyms.MONTH_FORMS}。"
+            )
+        if parsed[0] is not None:
+            problem = year_problem(parsed[0], value)
+            if problem:
+                return None, problem
+            return parsed, None  # (year, month): the caller checks the year column agrees
+        return parsed[1], None
+    if t in ("int", "money", "decimal", "year"):
         text = value
-        if t == "month" and isinstance(value, str):
-            text = value.removesuffix("月")
         if t == "year" and isinstance(value, str):
             text = value.removesuffix("年")
         number = _number(text)
         if number is None:
             return None, f"“{_shown(value)}”不是数字,请填写数值。"
         if t == "year":
-            if not number.is_integer() or not 2000 <= number <= 2100:
+            if not number.is_integer() or not 1000 <= number <= 9999:
                 return None, f"年度“{_shown(value)}”不正确,应为四位年份(如 2023)。"
-            return int(number), None
-        if t == "month":
-            if not number.is_integer() or not 1 <= number <= 12:
-                return None, f"月份“{_shown(value)}”不正确,应在1到12之间。"
+            problem = year_problem(int(number), value)
+            if problem:
+                return None, problem
             return int(number), None
         if number < 0:
             return None, f"不能为负数(填写的是 {_shown(value)})。"
@@ -130,18 +187,26 @@ def _convert(
         if t == "money":
             return round(number * scale, 2), None
         return number, None
-    if t == "date":
+    if t in ("date", "any_date"):
         date = as_date(value)
         if date is None:
             return None, f"“{_shown(value)}”不是有效日期,请按 2023-10-08 的格式填写。"
-        if date > dt.date.today():
+        if t == "date" and date > dt.date.today():
             return None, f"日期 {date.isoformat()} 晚于今天,请检查。"
+        problem = year_problem(date.year, value)
+        if problem:
+            return None, problem
         return date, None
     text = str(norm(_shown(value)))
     if t == "township":
-        code = text if text in refs.town_by_code else refs.town_by_name.get(text)
+        code = (
+            text if text in refs.town_by_code else refs.town_by_name.get(re.sub(r"\s+", "", text))
+        )
         if code is None:
-            return None, f"未知乡镇“{text}”:不是本县乡镇(街道)的名称或行政区划代码。"
+            return (
+                None,
+                f"未知乡镇“{text}”:不是本地乡镇(街道)的名称、代码或别名;{refs.town_forms()}。",
+            )
         return code, None
     if t == "code":
         assert f.codes is not None
@@ -150,8 +215,20 @@ def _convert(
         by_label = {label: code for code, label in f.codes.items()}
         if text in by_label:
             return by_label[text], None
+        extra = synonyms.FIELD_SYNONYMS.get(f.column)
+        if extra and set(extra) != set(f.codes):
+            extra = None  # another code list under the same column name (institution kinds)
+        if extra:
+            code = synonyms.code_for(text, extra)
+            if code is not None and code in f.codes:
+                return code, None
         what = KIND_NAMES.get(f.column, f.header)
-        return None, f"“{text}”不是有效的{what},可填:{'、'.join(f.codes.values())}。"
+        forms = synonyms.accepted(extra) if extra else "、".join(f.codes.values())
+        return None, f"“{text}”不是有效的{what},可填:{forms}。"
+    if t == "batch":
+        if text not in refs.batches:
+            return None, f"批次编码“{text}”不是已登记的集采批次。"
+        return text, None
     if t == "institution":
         if text not in refs.institutions:
             return None, f"机构编码“{text}”未在系统中登记(定点医药机构)。"
@@ -182,12 +259,27 @@ def validate(conn: Connection, table: Table, s: LoadSpec) -> tuple[pd.DataFrame,
     bad_rows: set[int] = set()
     for f in s.fields:
         if f.column not in raw.columns:
-            if f.required:
+            # A missing 年度 may be carried by the months ('2023年10月'): see _months_with_years.
+            if f.required and not (f.column == "year" and "month" in raw.columns):
                 bad_rows.update(raw.index)
             typed[f.column] = None
             continue
         header = table.headers[f.column]
         scale = table.scale.get(f.column, 1.0)
+        if f.type in EMPTY_REFERENCE and refs.empty(f.type) and not raw.empty:
+            # One message instead of one per row: nothing can match an empty list.
+            message, first = EMPTY_REFERENCE[f.type]
+            problems.append(
+                Problem(
+                    sheet,
+                    None,
+                    header,
+                    f"{message}(数据类型“{_kind_title(first)}”),再导入本文件。",
+                )
+            )
+            bad_rows.update(int(r) for r in raw.index)
+            typed[f.column] = pd.Series([None] * len(raw), index=raw.index, dtype=object)
+            continue
         values = []
         for row, value in raw[f.column].items():
             converted, problem = _convert(f, value, refs, scale, s.table)
@@ -198,6 +290,7 @@ def validate(conn: Connection, table: Table, s: LoadSpec) -> tuple[pd.DataFrame,
         typed[f.column] = pd.Series(values, index=raw.index, dtype=object)
 
     header_of = {f.column: table.headers.get(f.column, f.header) for f in s.fields}
+    problems = _months_with_years(typed, raw, problems, bad_rows, sheet, header_of)
 
     # Dates carry the period of row-level facts (assistance): the year must match when given.
     if "pay_date" in typed.columns:
@@ -245,6 +338,56 @@ def validate(conn: Connection, table: Table, s: LoadSpec) -> tuple[pd.DataFrame,
         problems += _case_ids_elsewhere(conn, good, sheet, header_of["case_id"])
     problems.sort(key=lambda p: (p.sheet, p.row or 0, p.column))
     return typed, problems
+
+
+def _kind_title(kind: str) -> str:
+    from data_sources.load_specs import SPECS
+
+    return SPECS[kind].title
+
+
+def _months_with_years(
+    typed: pd.DataFrame,
+    raw: pd.DataFrame,
+    problems: list[Problem],
+    bad_rows: set[int],
+    sheet: str,
+    header_of: dict[str, str],
+) -> list[Problem]:
+    """Months written with their year ('2023年10月', '202310'): the year fills a missing 年度
+    column, and must agree with a 年度 given in the same row."""
+    if "month" not in typed.columns or "year" not in typed.columns:
+        return problems
+    year_missing = "year" not in raw.columns
+    carried = {int(r): isinstance(v, tuple) for r, v in typed["month"].items()}
+    if year_missing:
+        # Rows whose month does not name its year have no year at all (the reader reported the
+        # missing column); when every month names it, the column is not needed.
+        bad_rows.update(r for r, has in carried.items() if not has)
+        if all(carried.values()):
+            problems = [p for p in problems if p.message != "缺少必填列“年度”。"]
+    if not any(carried.values()):
+        return problems
+    years, months = [], []
+    for row, value in typed["month"].items():
+        year = typed.at[row, "year"]
+        if isinstance(value, tuple):
+            if year is not None and year != value[0]:
+                problems.append(
+                    Problem(
+                        sheet,
+                        int(row),
+                        header_of["month"],
+                        f"月份“{value[0]}年{value[1]}月”与年度“{year}”不一致,请核对。",
+                    )
+                )
+                bad_rows.add(int(row))
+            year, value = value[0], value[1]
+        years.append(year)
+        months.append(value)
+    typed["year"] = pd.Series(years, index=typed.index, dtype=object)
+    typed["month"] = pd.Series(months, index=typed.index, dtype=object)
+    return problems
 
 
 def _duplicates(

@@ -150,3 +150,22 @@ LOGIN_LOCK_MINUTES: int = 15
 
 # Setting. A session idle for longer than this (minutes) must log in again.
 SESSION_IDLE_MINUTES: int = 30
+
+# --- 数据导入的合理性检查 (plausibility of imported files) -----------------------------------
+
+# Setting. Years an imported row may carry. Source: local assumption. The dashboard starts with
+# the 2000s (no county keeps monthly 医保 figures from before 2000 in this form), and a file may
+# carry next year's targets or budget (set in the autumn) but nothing later: a year like 2099 is
+# a typing slip that would become every user's default year.
+IMPORT_FIRST_YEAR: int = 2000
+IMPORT_YEARS_AHEAD: int = 1  # latest accepted year = this year + 1
+
+# Setting. A slice's total about this many times off the same slice's previous month (or the same
+# month last year) is flagged as a probable unit slip (元 typed under 万元, 人 under 万人: ×10,000).
+# A warning the user confirms, not an error: a new township or a campaign month may jump for real.
+# Ratio; 1,000 catches ×10,000 slips with room for real growth of up to a thousandfold.
+IMPORT_UNIT_SLIP_RATIO: float = 1_000.0
+
+# Setting. The user named in the load log, exports and the audit log when login is switched off
+# (YIBAO_LOGIN=0) on a real warehouse: a named local operator, never "demo".
+LOCAL_USER_NAME: str = "本机管理员"

@@ -124,7 +124,7 @@ BAD: dict[str, Bad] = {
     ),
     "future_date": Bad(
         "assistance",
-        x(lambda c: standard(ASSIST_HEADERS, [["2099-01-05", 2099, *ASSIST_OK[2:]]], "单位:元")),
+        x(lambda c: standard(ASSIST_HEADERS, [["2099-01-05", None, *ASSIST_OK[2:]]], "单位:元")),
         [(4, "支付日期", "晚于今天")],
     ),
     "duplicate_key": Bad(

@@ -1,0 +1,196 @@
+"""Creates a real, EMPTY warehouse on any supported URL: how a bureau starts with its own data.
+
+    python -m data_sources.init --url duckdb:///data/yb.duckdb --region-name 某某县 \\
+        --region-code 360121 --level 县 [--admin 管理员 --password-stdin]
+
+- creates every table of the dashboard that is missing (and the accounts and audit tables),
+  never drops or empties one: running it again changes nothing but the recorded region;
+- refuses, with a Chinese message, when the target already holds tables that are not the
+  dashboard's (another application's database) unless `--allow-foreign-tables`;
+- records the region (name, code, level 县/区/市) so texts say 全县/全区/全市;
+- creates the first 数据管理员 with `--admin NAME` (password typed twice, or one line on
+  standard input with `--password-stdin`), or asks whether to when run at a terminal.
+
+Then load the files in the order `data_sources.load_specs.LOAD_STEPS` gives (乡镇 first), with
+`python -m data_sources.load` or on the 数据导入 page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from data_sources import preflight, region
+from data_sources.config import redact
+from data_sources.schema import metadata
+
+EXIT_OK, EXIT_ERROR, EXIT_FOREIGN = 0, 1, 2
+
+
+def known_tables() -> set[str]:
+    from auth import store
+
+    return set(metadata.tables) | set(store.metadata.tables)
+
+
+def foreign_tables(engine: Engine) -> list[str]:
+    """Tables in the target that the dashboard did not declare."""
+    return sorted(preflight.table_names(engine) - known_tables())
+
+
+def create_tables(engine: Engine) -> list[str]:
+    """Creates the missing tables (data, accounts, audit); returns the names it created."""
+    from auth import store
+
+    before = preflight.table_names(engine)
+    metadata.create_all(engine, checkfirst=True)
+    store.ensure_tables(engine)
+    return sorted(known_tables() - before)
+
+
+def _ask_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("请输入管理员密码(至少8位):")
+    if first != getpass.getpass("请再次输入密码:"):
+        from auth.store import AuthError
+
+        raise AuthError("两次输入的密码不一致。")
+    return first
+
+
+def create_admin(engine: Engine, username: str, password: str) -> str:
+    """The first 数据管理员 (auth.store rules: unique name, password of 8+ characters)."""
+    from auth import roles, store
+
+    store.create_user(engine, username, password, roles.ADMIN, "", by="init")
+    return f"已创建数据管理员“{username}”。"
+
+
+def _has_users(engine: Engine) -> bool:
+    from auth import store
+
+    return bool(store.list_users(engine))
+
+
+def run(
+    url: str,
+    name: str,
+    code: str,
+    level: str,
+    *,
+    allow_foreign: bool = False,
+    admin: str | None = None,
+    password: Callable[[], str] | None = None,
+    out: Callable[[str], None] = print,
+) -> int:
+    """The command without argument parsing; returns the exit code, prints Chinese lines."""
+    from auth.store import AuthError
+    from data_sources.engine import WarehouseError, create_warehouse_engine
+
+    problems = region.check_region(name, code, level)
+    if problems:
+        for p in problems:
+            out(f"错误:{p}")
+        return EXIT_ERROR
+    path = preflight.duckdb_file(url)
+    if path is not None and not path.parent.is_dir():
+        out(f"错误:目录不存在:{path.parent}。请先建立该目录,或换一个文件路径。")
+        return EXIT_ERROR
+    try:
+        engine = create_warehouse_engine(url)
+    except WarehouseError as exc:
+        out(f"错误:{exc.message}")
+        return EXIT_ERROR
+    where = redact(url)
+    try:
+        foreign = foreign_tables(engine)
+        if foreign and not allow_foreign:
+            shown = "、".join(foreign[:8]) + ("等" if len(foreign) > 8 else "")
+            out(
+                f"错误:{where} 中已有 {len(foreign)} 张不属于驾驶舱的数据表({shown}),"
+                "可能是其他系统的数据库,未作任何修改。请换一个空的数据库;确认要在其中建立"
+                "驾驶舱的数据表时,加 --allow-foreign-tables(不会改动这些表)。"
+            )
+            return EXIT_FOREIGN
+        created = create_tables(engine)
+        region.write_region(engine, name, code, level)
+        if created:
+            out(f"已在 {where} 建立驾驶舱数据表 {len(created)} 张(均为空表)。")
+        else:
+            out(f"{where} 中驾驶舱的数据表均已存在,未作改动(已有数据保持不变)。")
+        out(f"地区:{name.strip()}({code},{level}),报告中称“{region.scope_word_for(level)}”。")
+        if admin:
+            out(create_admin(engine, admin, (password or (lambda: _ask_password(False)))()))
+        elif not _has_users(engine):
+            out(
+                "尚无登录账号:请用 --admin 用户名 创建第一个数据管理员,或运行 "
+                "python -m auth.cli create-admin 用户名。"
+            )
+        out(
+            "下一步:按顺序导入数据(先乡镇,再机构、分组等名录,最后月度数据),"
+            "可在驾驶舱“数据导入”页上传,或运行 python -m data_sources.load 文件 --kind 类型;"
+            "查看类型与顺序:python -m data_sources.load --help。"
+        )
+        return EXIT_OK
+    except preflight.PreflightError as exc:
+        out(f"错误:{exc.message}")
+        return EXIT_ERROR
+    except AuthError as exc:
+        out(f"错误:数据表已建立,但未能创建管理员:{exc.message}")
+        return EXIT_ERROR
+    except SQLAlchemyError:
+        out(f"错误:{preflight.connection_message(engine)}")
+        return EXIT_ERROR
+    finally:
+        engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    from data_sources.config import warehouse_url
+
+    parser = argparse.ArgumentParser(
+        prog="python -m data_sources.init",
+        description="建立一个空的驾驶舱数据仓库(DuckDB 文件、PostgreSQL 或 MariaDB),"
+        "记录所属地区,可同时创建第一个数据管理员。重复运行不会删除任何数据。",
+    )
+    parser.add_argument("--url", default=None, help="数据仓库地址(默认 WAREHOUSE_URL)")
+    parser.add_argument("--region-name", required=True, help="地区名称,如 南昌县")
+    parser.add_argument("--region-code", required=True, help="6位行政区划代码,如 360121")
+    parser.add_argument("--level", required=True, choices=region.LEVELS, help="级别:县、区或市")
+    parser.add_argument(
+        "--allow-foreign-tables",
+        "--force",
+        action="store_true",
+        help="目标库中已有其他系统的表时仍然建立(不改动那些表)",
+    )
+    parser.add_argument("--admin", default=None, help="同时创建的第一个数据管理员用户名")
+    parser.add_argument(
+        "--password-stdin", action="store_true", help="管理员密码从标准输入读取(一行)"
+    )
+    args = parser.parse_args(argv)
+    url = args.url or warehouse_url()
+    admin = args.admin
+    if admin is None and not args.password_stdin and sys.stdin.isatty():
+        answer = input("是否现在创建第一个数据管理员?输入用户名(直接回车跳过):").strip()
+        admin = answer or None
+    code = run(
+        url,
+        args.region_name,
+        args.region_code,
+        args.level,
+        allow_foreign=args.allow_foreign_tables,
+        admin=admin,
+        password=lambda: _ask_password(args.password_stdin),
+        out=lambda line: print(line, file=sys.stderr if line.startswith("错误") else sys.stdout),
+    )
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
