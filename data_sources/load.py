@@ -1,17 +1,25 @@
-"""Loading one Excel/CSV file of one fact kind into the warehouse: validate, then replace its periods.
+"""Loading one Excel/CSV file of one kind into the warehouse: validate, plan, then replace its slice.
 
     python -m data_sources.load 参保人数2023年10月.xlsx --kind enrollment [--url URL] [--user 张三]
+        [--yes] [--accept-warnings] [--replace-period]
 
 The import page and the command line both call `load_file`:
 
-1. read the file tolerantly (`data_sources.reader`; size and row limits first);
-2. validate every row (`data_sources.validate`); any problem → nothing is written, the problems
-   are returned (and `problems_xlsx` makes an error report to fix and resend);
-3. in ONE transaction: delete the warehouse rows of the periods present in the file (the (year,
-   month) pairs, or the years for annual facts), insert the rows (`writer.insert_frame`) and write
-   the load log (`writer.record_load`: file name, sha256 of the file, rows, user, period). Loading
-   the same period again therefore replaces it, and a failure half way leaves the warehouse as it
-   was. The new load id changes the dashboard's cache key and its "数据截至".
+1. read the file tolerantly (`data_sources.reader`; every data sheet of a workbook,
+   `data_sources.sheets`; size and row limits first);
+2. validate every row (`data_sources.validate`) and check plausibility against the warehouse
+   (`data_sources.plausibility`); any error → nothing is written, the problems are returned
+   (`problems_xlsx` makes an error report to fix and resend); warnings (a possible real change)
+   need `accept_warnings`;
+3. plan: the (period, slice) combinations the file covers (the periods and every key of
+   `LoadSpec.slice` present in the file: township, scheme, kind, hospital, …), with the rows and
+   totals the warehouse holds for each before and after. Without `confirm` the plan is returned
+   and nothing is written (the CLI needs --yes, the page a click);
+4. in ONE transaction: delete the warehouse rows of exactly those combinations (with
+   `replace_period`, of the whole periods), insert the rows (`writer.insert_frame`) and write the
+   load log (`writer.record_load`). Dimensions (名录, no period) are upserted by their key, never
+   deleted. A failure half way leaves the warehouse as it was. The new load id changes the
+   dashboard's cache key and its "数据截至".
 """
 
 from __future__ import annotations
@@ -30,14 +38,15 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
-from sqlalchemy import Engine, and_, delete, func, or_, select
+from sqlalchemy import Connection, Engine, and_, delete, func, or_, select, update
 
-from data_sources import reader, writer
-from data_sources.load_specs import SPECS, LoadSpec, Problem, spec
-from data_sources.schema import load_log
+from data_sources import plausibility, reader, schema, sheets, writer
+from data_sources.load_specs import LOAD_STEPS, SPECS, LoadSpec, Problem, load_order_text, spec
 from data_sources.validate import validate
 
 log = logging.getLogger("yibao.load")
+
+CHUNK = 300  # (period, slice) combinations per DELETE / SELECT: bounded parameter counts
 
 
 class SimulatedFailure(RuntimeError):
@@ -45,43 +54,129 @@ class SimulatedFailure(RuntimeError):
 
 
 @dataclass(frozen=True)
+class SliceChange:
+    """One (period, slice) of a plan: what the warehouse holds before and will hold after."""
+
+    period: str  # "2023-10", "2023" or "" for a dimension
+    slice: str  # "莲塘镇 · 城乡居民医保"
+    rows_before: int
+    rows_after: int
+    total_before: float
+    total_after: float
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    kind: str
+    changes: tuple[SliceChange, ...]
+    measure: str  # the header of the measure the totals are of ("" when none)
+    full_period: bool = False
+
+    @property
+    def added(self) -> int:
+        return sum(c.rows_after for c in self.changes if c.rows_before == 0)
+
+    @property
+    def replaced(self) -> int:
+        return sum(c.rows_before for c in self.changes)
+
+    def frame(self) -> pd.DataFrame:
+        """The plan as the page shows it (Chinese headers)."""
+        out = pd.DataFrame(
+            {
+                "期间": [c.period for c in self.changes],
+                "范围": [c.slice for c in self.changes],
+                "操作": [
+                    "新增" if c.rows_before == 0 else ("删除" if c.rows_after == 0 else "替换")
+                    for c in self.changes
+                ],
+                "原有行数": [c.rows_before for c in self.changes],
+                "导入后行数": [c.rows_after for c in self.changes],
+            }
+        )
+        if self.measure:
+            out[f"原{self.measure}合计"] = [c.total_before for c in self.changes]
+            out[f"导入后{self.measure}合计"] = [c.total_after for c in self.changes]
+        return out
+
+    def lines(self, limit: int = 60) -> list[str]:
+        """The plan as the CLI prints it."""
+        head = (
+            f"导入计划({'按整个期间替换' if self.full_period else '只替换文件涉及的范围'}):"
+            f"{len(self.changes)} 个期间/范围,新增 {self.added:,} 行,替换原有 {self.replaced:,} 行。"
+        )
+        out = [head]
+        for c in self.changes[:limit]:
+            what = "新增" if c.rows_before == 0 else ("删除" if c.rows_after == 0 else "替换")
+            total = (
+                f",{self.measure}合计 {_num(c.total_before)} → {_num(c.total_after)}"
+                if self.measure
+                else ""
+            )
+            where = " ".join(x for x in (c.period, c.slice) if x)
+            out.append(f"  {where}:{what},{c.rows_before:,} 行 → {c.rows_after:,} 行{total}")
+        if len(self.changes) > limit:
+            out.append(f"  ……其余 {len(self.changes) - limit} 项从略")
+        return out
+
+
+def _num(x: float) -> str:
+    return f"{x:,.2f}" if not float(x).is_integer() else f"{int(x):,}"
+
+
+@dataclass(frozen=True)
 class LoadResult:
     ok: bool
     rows: int
     problems: list[Problem] = field(default_factory=list)
-    replaced: int = 0  # rows of the same periods that the load replaced
+    replaced: int = 0  # rows of the same slices that the load replaced
     period: str = ""
     table: str = ""
+    plan: LoadPlan | None = None
+    warnings: list[Problem] = field(default_factory=list)
+    pending: bool = False  # valid and planned, waiting for confirmation: nothing written
+    note: str = ""  # which sheets were read
 
     def message(self) -> str:
         if self.ok:
             again = f",替换了原有 {self.replaced:,} 行" if self.replaced else ""
             return f"导入成功:{self.table} {self.period} 共 {self.rows:,} 行{again}。"
+        if self.pending and self.warnings:
+            return (
+                f"尚未导入:发现 {len(self.warnings)} 个需要确认的提醒(可能是单位填错,"
+                "也可能是实际变化),请核对;确认无误后再确认导入。"
+            )
+        if self.pending:
+            return f"尚未导入:{self.table} {self.period} 共 {self.rows:,} 行,请核对导入计划后确认。"
         return f"未导入:发现 {len(self.problems)} 个问题,数据仓库未作任何修改。"
 
 
 def _periods(frame: pd.DataFrame, s: LoadSpec) -> list[tuple[int, ...]]:
     cols = list(s.period)
+    if not cols:
+        return []
     return sorted({tuple(int(v) for v in row) for row in frame[cols].itertuples(index=False)})
 
 
 def _period_text(periods: list[tuple[int, ...]]) -> str:
+    if not periods:
+        return ""
+
     def one(p: tuple[int, ...]) -> str:
         return f"{p[0]}-{p[1]:02d}" if len(p) == 2 else str(p[0])
 
     return one(periods[0]) if len(periods) == 1 else f"{one(periods[0])}~{one(periods[-1])}"
 
 
-def _period_end(conn, periods: list[tuple[int, ...]]) -> dt.date:
+def _period_end(periods: list[tuple[int, ...]]) -> dt.date:
+    """The last day of the file's last period; for annual facts and dimensions the load log
+    keeps a date too, but `data_sources.areas` reads 数据截至 from monthly facts only."""
+    if not periods:
+        return dt.date.today()
     last = periods[-1]
     if len(last) == 2:
         return dt.date(last[0], last[1], calendar.monthrange(last[0], last[1])[1])
-    # Annual facts (targets, population) do not move "数据截至" beyond the monthly data loaded.
-    year_end = dt.date(last[0], 12, 31)
-    current = conn.execute(select(func.max(load_log.c.period_end))).scalar()
-    if current is None:
-        return year_end
-    return min(year_end, pd.Timestamp(current).date())
+    return dt.date(last[0], 12, 31)
 
 
 def _insert_frame(typed: pd.DataFrame, s: LoadSpec) -> pd.DataFrame:
@@ -97,7 +192,183 @@ def _insert_frame(typed: pd.DataFrame, s: LoadSpec) -> pd.DataFrame:
     for c in ("year", "month"):
         if c in typed.columns and c not in out.columns:
             out[c] = pd.array(list(typed[c]), dtype="Int64")
+    for c in ("_sheet", "_row"):
+        out[c] = list(typed[c])
     return out
+
+
+def _labels(conn: Connection, s: LoadSpec) -> dict[str, dict[str, str]]:
+    """Code → label per slice column, so a plan reads '莲塘镇 · 城乡居民医保'."""
+    out: dict[str, dict[str, str]] = {}
+    for c in s.slice:
+        f = s.field(c) if c in {x.column for x in s.fields} else None
+        if f is not None and f.codes:
+            out[c] = dict(f.codes)
+        elif f is not None and f.type == "township":
+            t = schema.township
+            out[c] = {str(k): str(v) for k, v in conn.execute(select(t.c.code, t.c.name))}
+    return out
+
+
+def _combos(frame: pd.DataFrame, cols: list[str]) -> list[tuple]:
+    return sorted({tuple(r) for r in frame[cols].itertuples(index=False, name=None)}, key=str)
+
+
+def _match(tbl, cols: list[str], combos: list[tuple]):
+    return or_(*(and_(*(tbl.c[c] == v for c, v in zip(cols, k, strict=True))) for k in combos))
+
+
+def _py(v: object) -> object:
+    return v.item() if hasattr(v, "item") else v
+
+
+def plan_load(
+    conn: Connection, frame: pd.DataFrame, s: LoadSpec, *, replace_period: bool = False
+) -> LoadPlan:
+    """What the load will add and replace, per (period, slice), from aggregated SELECTs."""
+    tbl = s.table
+    period_cols, slice_cols = list(s.period), list(s.slice)
+    cols = period_cols + slice_cols
+    where_cols = period_cols if (replace_period and period_cols) else cols
+    measure = s.measure
+    after: dict[tuple, tuple[int, float]] = {}
+    for key, group in frame.groupby(cols, dropna=False, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        total = float(group[measure].fillna(0).sum()) if measure else 0.0
+        after[tuple(_py(v) for v in key)] = (len(group), total)
+    before: dict[tuple, tuple[int, float]] = {}
+    combos = _combos(frame, where_cols)
+    agg = [func.count(), func.sum(tbl.c[measure]) if measure else func.count()]
+    for start in range(0, len(combos), CHUNK):
+        chunk = [tuple(_py(v) for v in k) for k in combos[start : start + CHUNK]]
+        stmt = (
+            select(*(tbl.c[c] for c in cols), *agg)
+            .where(_match(tbl, where_cols, chunk))
+            .group_by(*(tbl.c[c] for c in cols))
+        )
+        for rec in conn.execute(stmt):
+            key = tuple(_norm_key(v) for v in rec[: len(cols)])
+            before[key] = (int(rec[-2]), float(rec[-1] or 0) if measure else 0.0)
+    after = {tuple(_norm_key(v) for v in k): v for k, v in after.items()}
+    labels = _labels(conn, s)
+    changes = []
+    for key in sorted(set(after) | set(before), key=str):
+        p = key[: len(period_cols)]
+        sl = key[len(period_cols) :]
+        rb, tb = before.get(key, (0, 0.0))
+        ra, ta = after.get(key, (0, 0.0))
+        if s.is_dimension:
+            period, text = "", "、".join(str(v) for v in sl)
+        else:
+            period = _period_text([tuple(int(v) for v in p)])
+            text = " · ".join(
+                labels.get(c, {}).get(str(v), str(v)) for c, v in zip(slice_cols, sl, strict=True)
+            )
+        changes.append(SliceChange(period, text, rb, ra, tb, ta))
+    header = s.field(measure).header if measure else ""
+    return LoadPlan(
+        s.kind, tuple(changes), header, full_period=replace_period and bool(period_cols)
+    )
+
+
+def _norm_key(v: object) -> object:
+    v = _py(v)
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return v
+
+
+def _delete_slices(conn: Connection, frame: pd.DataFrame, s: LoadSpec, replace_period: bool) -> int:
+    tbl = s.table
+    cols = list(s.period) if (replace_period and s.period) else list(s.period) + list(s.slice)
+    combos = _combos(frame, cols)
+    deleted = 0
+    for start in range(0, len(combos), CHUNK):
+        chunk = [tuple(_py(v) for v in k) for k in combos[start : start + CHUNK]]
+        deleted += conn.execute(delete(tbl).where(_match(tbl, cols, chunk))).rowcount or 0
+    return max(deleted, 0)
+
+
+def _upsert_dimension(conn: Connection, frame: pd.DataFrame, s: LoadSpec) -> tuple[int, int]:
+    """Updates the rows whose key exists (only the columns that changed: DuckDB refuses to
+    rewrite a referenced row's unique columns), inserts the others; (updated, inserted)."""
+    tbl = s.table
+    key = s.keys[0]
+    cols = [f.column for f in s.fields if f.column != key]
+    existing: dict[object, dict] = {}
+    keys = list(frame[key])
+    for start in range(0, len(keys), 1000):
+        chunk = keys[start : start + 1000]
+        for rec in conn.execute(select(tbl).where(tbl.c[key].in_(chunk))).mappings():
+            existing[rec[key]] = dict(rec)
+    new_rows = frame[~frame[key].isin(list(existing))].copy()
+    updated = 0
+    for rec in frame[frame[key].isin(list(existing))].to_dict("records"):
+        old = existing[rec[key]]
+        changed = {
+            c: _py(rec[c])
+            for c in cols
+            if not _same(rec[c], old.get(c)) and not (c == "sort_order" and pd.isna(rec[c]))
+        }
+        if changed:
+            conn.execute(update(tbl).where(tbl.c[key] == rec[key]).values(**changed))
+            updated += 1
+    if "sort_order" in new_rows.columns:
+        top = conn.execute(select(func.coalesce(func.max(tbl.c.sort_order), 0))).scalar_one()
+        missing = new_rows["sort_order"].isna()
+        new_rows.loc[missing, "sort_order"] = range(int(top) + 1, int(top) + 1 + int(missing.sum()))
+    writer.insert_frame(conn, tbl, new_rows)
+    return updated, len(new_rows)
+
+
+def _same(a: object, b: object) -> bool:
+    if a is None or (isinstance(a, float) and pd.isna(a)):
+        return b is None
+    if b is None:
+        return False
+    try:
+        return abs(float(a) - float(b)) < 1e-9  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(a) == str(b)
+
+
+def _dimension_problems(conn: Connection, frame: pd.DataFrame, s: LoadSpec) -> list[Problem]:
+    """A township name another code already holds (names are unique), and on DuckDB a rename
+    of a township that facts refer to (DuckDB cannot rewrite it: declare the name as an alias)."""
+    if s.kind != "townships":
+        return []
+    t = schema.township
+    stored = {str(c): str(n) for c, n in conn.execute(select(t.c.code, t.c.name))}
+    owner = {n: c for c, n in stored.items()}
+    out = []
+    for rec in frame.to_dict("records"):
+        code, name = str(rec["code"]), str(rec["name"])
+        other = owner.get(name)
+        if other is not None and other != code and other not in set(frame["code"]):
+            out.append(
+                Problem(
+                    rec["_sheet"],
+                    rec["_row"],
+                    "乡镇名称",
+                    f"名称“{name}”已属于代码为 {other} 的乡镇,同一名称不能登记两次。",
+                )
+            )
+        if conn.dialect.name == "duckdb" and code in stored and stored[code] != name:
+            out.append(
+                Problem(
+                    rec["_sheet"],
+                    rec["_row"],
+                    "乡镇名称",
+                    f"代码 {code} 已登记为“{stored[code]}”;如需使用新名称“{name}”,请保留原名称,"
+                    "把新名称填入“别名”列。",
+                )
+            )
+    return out
+
+
+def _read(source: reader.Source, s: LoadSpec, name: str) -> tuple[bytes, sheets.Sheets]:
+    data = reader._source_bytes(source)
+    return data, sheets.read_sheets(data, s, file_name=name)
 
 
 def load_file(
@@ -107,52 +378,118 @@ def load_file(
     *,
     user: str,
     file_name: str | None = None,
+    confirm: bool = True,
+    accept_warnings: bool = False,
+    replace_period: bool = False,
     fail_after_delete: bool = False,
 ) -> LoadResult:
-    """Reads, validates and (when there is no problem) loads one file; see the module docstring.
+    """Reads, validates, plans and (when confirmed and nothing is wrong) loads one file.
 
+    `confirm=False` returns the plan without writing (`pending`); warnings stop the load unless
+    `accept_warnings`; `replace_period` deletes whole periods (an explicit choice).
     `fail_after_delete` is a test hook: raise after the delete, inside the transaction.
     """
     s = spec(kind)
     name = file_name or (Path(source).name if not isinstance(source, bytes) else "上传文件")
     try:
-        data = reader._source_bytes(source)
-        table = reader.read(data, s, file_name=name)
+        data, read = _read(source, s, name)
     except reader.ReadError as exc:
         return LoadResult(False, 0, [Problem("", None, "", exc.message)], table=s.title)
     checksum = hashlib.sha256(data).hexdigest()
     with engine.begin() as conn:
-        typed, problems = validate(conn, table, s)
+        problems: list[Problem] = []
+        typed_parts = []
+        for table in read.tables:
+            typed, found = validate(conn, table, s)
+            problems += found
+            typed = typed.copy()
+            typed["_sheet"] = table.sheet
+            typed["_row"] = [int(r) for r in typed.index]
+            typed_parts.append(typed)
+        typed = pd.concat(typed_parts, ignore_index=True) if typed_parts else pd.DataFrame()
         if not problems and typed.empty:
-            problems = [Problem(table.sheet, None, "", "文件中没有数据行(表头下方为空)。")]
+            problems = [Problem(read.tables[0].sheet, None, "", "文件中没有数据行(表头下方为空)。")]
+        if not problems and len(read.tables) > 1:
+            problems = _cross_sheet_duplicates(typed, s)
         if problems:
-            return LoadResult(False, 0, problems, table=s.title)
+            return LoadResult(False, 0, problems, table=s.title, note=read.note)
         frame = _insert_frame(typed, s)
+        problems = _dimension_problems(conn, frame, s)
+        if problems:
+            return LoadResult(False, 0, problems, table=s.title, note=read.note)
+        warnings = plausibility.unit_slips(conn, frame, s)
+        warnings += plausibility.enrolled_above_population(conn, frame, s)
         periods = _periods(frame, s)
+        period = _period_text(periods)
+        plan = plan_load(conn, frame, s, replace_period=replace_period)
+        if (warnings and not accept_warnings) or not confirm:
+            return LoadResult(
+                False,
+                len(frame),
+                [],
+                replaced=plan.replaced,
+                period=period,
+                table=s.title,
+                plan=plan,
+                warnings=warnings,
+                pending=True,
+                note=read.note,
+            )
         tbl = s.table
-        match = or_(
-            *(and_(*(tbl.c[c] == v for c, v in zip(s.period, p, strict=True))) for p in periods)
-        )
-        replaced = conn.execute(delete(tbl).where(match)).rowcount or 0
+        if s.is_dimension:
+            replaced, _ = _upsert_dimension(conn, frame.drop(columns=["_sheet", "_row"]), s)
+        else:
+            replaced = _delete_slices(conn, frame, s, replace_period)
         if fail_after_delete:
             raise SimulatedFailure("模拟导入中途失败(测试用)")
+        frame = frame.drop(columns=["_sheet", "_row"])
         if "record_id" in tbl.c and "record_id" not in frame.columns:
             start = conn.execute(select(func.coalesce(func.max(tbl.c.record_id), 0))).scalar_one()
             frame.insert(0, "record_id", range(int(start) + 1, int(start) + 1 + len(frame)))
-        rows = writer.insert_frame(conn, tbl, frame)
-        period = _period_text(periods)
+        rows = len(frame) if s.is_dimension else writer.insert_frame(conn, tbl, frame)
         writer.record_load(
             conn,
             table_name=tbl.name,
-            period=period,
-            period_end=_period_end(conn, periods),
+            period=period or "名录",
+            period_end=_period_end(periods),
             rows=rows,
             source=name[:255],
             checksum=checksum,
             loaded_by=(user or "unknown")[:64],
         )
     log.info("loaded %s rows of %s (%s) from %s by %s", rows, tbl.name, period, name, user)
-    return LoadResult(True, rows, [], replaced=max(int(replaced), 0), period=period, table=s.title)
+    return LoadResult(
+        True,
+        rows,
+        [],
+        replaced=max(int(replaced), 0),
+        period=period,
+        table=s.title,
+        plan=plan,
+        warnings=warnings,
+        note=read.note,
+    )
+
+
+def _cross_sheet_duplicates(typed: pd.DataFrame, s: LoadSpec) -> list[Problem]:
+    keys = list(s.keys)
+    if not set(keys) <= set(typed.columns):
+        return []
+    out = []
+    seen: dict[tuple, tuple[str, int]] = {}
+    for rec in typed.to_dict("records"):
+        key = tuple(rec[k] for k in keys)
+        if key in seen and seen[key][0] != rec["_sheet"]:
+            out.append(
+                Problem(
+                    rec["_sheet"],
+                    rec["_row"],
+                    "",
+                    f"与工作表“{seen[key][0]}”第{seen[key][1]}行重复,请删除重复行。",
+                )
+            )
+        seen.setdefault(key, (rec["_sheet"], rec["_row"]))
+    return out
 
 
 def problems_frame(problems: list[Problem]) -> pd.DataFrame:
@@ -186,42 +523,95 @@ def problems_xlsx(problems: list[Problem]) -> bytes:
     return out.getvalue()
 
 
+EXIT_OK, EXIT_REFUSED, EXIT_NOT_CONFIRMED = 0, 1, 3
+
+
 def main(argv: list[str] | None = None) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from data_sources import preflight
     from data_sources.config import redact, warehouse_url
     from data_sources.engine import WarehouseError, create_warehouse_engine
 
-    kinds = "、".join(f"{k}={s.title}" for k, s in SPECS.items())
-    parser = argparse.ArgumentParser(description="导入 Excel/CSV 数据文件(先校验,无误后按期间替换)")
+    kinds = "、".join(f"{k}={SPECS[k].title}" for k in LOAD_STEPS)
+    parser = argparse.ArgumentParser(
+        prog="python -m data_sources.load",
+        description="导入 Excel/CSV 数据文件:先校验并列出导入计划(新增/替换哪些期间和范围),"
+        "加 --yes 才写入;只替换文件涉及的期间和范围(乡镇、险种、类型、医院……)。",
+        epilog=f"导入顺序(先名录后数据):{load_order_text()}。",
+    )
     parser.add_argument("file", help="数据文件(.xlsx、.xls 或 .csv)")
-    parser.add_argument("--kind", required=True, choices=sorted(SPECS), help=f"数据类型:{kinds}")
+    parser.add_argument("--kind", required=True, choices=list(LOAD_STEPS), help=f"数据类型:{kinds}")
     parser.add_argument("--url", default=None, help="数据仓库地址(默认 WAREHOUSE_URL 或演示库)")
     parser.add_argument("--user", default=None, help="导入人(默认当前系统用户)")
     parser.add_argument("--report", default=None, help="有问题时把问题清单写入此 .xlsx 文件")
+    parser.add_argument("--yes", action="store_true", help="确认按导入计划写入(否则只显示计划)")
+    parser.add_argument(
+        "--accept-warnings", action="store_true", help="确认提醒(如疑似单位错误)属实后仍导入"
+    )
+    parser.add_argument(
+        "--replace-period",
+        action="store_true",
+        help="按整个期间替换:删除文件中各期间的全部原有数据(包括文件未涉及的乡镇、险种等)",
+    )
     args = parser.parse_args(argv)
     path = Path(args.file)
     if not path.is_file():
         print(f"找不到文件:{path}", file=sys.stderr)
-        return 1
+        return EXIT_REFUSED
     url = args.url or warehouse_url()
+
+    def fail(message: str) -> int:
+        print(f"未导入:{message}", file=sys.stderr)
+        return EXIT_REFUSED
+
     try:
+        preflight.require_existing_file(url)
         engine = create_warehouse_engine(url)
-    except WarehouseError as exc:
-        print(exc.message, file=sys.stderr)
-        return 1
+    except (preflight.PreflightError, WarehouseError) as exc:
+        return fail(exc.message)
     try:
-        result = load_file(engine, path, args.kind, user=args.user or getpass.getuser())
+        preflight.require_schema(engine)
+        result = load_file(
+            engine,
+            path,
+            args.kind,
+            user=args.user or getpass.getuser(),
+            confirm=args.yes,
+            accept_warnings=args.accept_warnings,
+            replace_period=args.replace_period,
+        )
+    except preflight.PreflightError as exc:
+        return fail(exc.message)
+    except SQLAlchemyError as exc:
+        return fail(preflight.interrupted_message(exc))
     finally:
         engine.dispose()
+    if result.note:
+        print(result.note)
     if result.ok:
+        for line in result.plan.lines() if result.plan else []:
+            print(line)
         print(f"{result.message()}数据仓库:{redact(url)}")
-        return 0
+        return EXIT_OK
+    if result.pending:
+        for line in result.plan.lines() if result.plan else []:
+            print(line)
+        for w in result.warnings:
+            print("  提醒:" + w.text(), file=sys.stderr)
+        print(result.message(), file=sys.stderr)
+        if result.warnings:
+            print("确认提醒属实后,加 --accept-warnings --yes 重新运行。", file=sys.stderr)
+        else:
+            print("核对无误后,加 --yes 重新运行以写入。", file=sys.stderr)
+        return EXIT_NOT_CONFIRMED
     print(result.message(), file=sys.stderr)
     for p in result.problems:
         print("  " + p.text(), file=sys.stderr)
     if args.report:
         Path(args.report).write_bytes(problems_xlsx(result.problems))
         print(f"问题清单已写入 {args.report}", file=sys.stderr)
-    return 1
+    return EXIT_REFUSED
 
 
 if __name__ == "__main__":

@@ -27,7 +27,14 @@ def test_cli_loads_and_refuses(warehouse: Engine, tmp_path: Path, capsys) -> Non
     rows = demo_rows(warehouse, "fund", 2023, 10)
     warehouse.dispose()  # the CLI opens the file itself
     good = fill_template("fund", rows, tmp_path / "基金台账2023年10月.xlsx")
+    # Without --yes: the plan is printed and nothing is written (exit code 3).
     code = load.main([str(good), "--kind", "fund", "--url", url, "--user", "王五"])
+    out = capsys.readouterr()
+    assert code == 3, out.err
+    assert "导入计划(只替换文件涉及的范围)" in out.out
+    assert f"替换原有 {len(rows)} 行" in out.out
+    assert "加 --yes 重新运行" in out.err
+    code = load.main([str(good), "--kind", "fund", "--url", url, "--user", "王五", "--yes"])
     out = capsys.readouterr()
     assert code == 0, out.err
     assert f"导入成功:基金收支台账(月度) 2023-10 共 {len(rows)} 行" in out.out
@@ -63,11 +70,13 @@ def test_xls_is_read(warehouse: Engine, tmp_path: Path) -> None:
     path = tmp_path / "台账.xls"
     book.save(str(path))
 
-    result = load.load_file(warehouse, path, "fund", user="tester")
+    # 1.25万元 against the demo's ~13 million: a unit-slip warning, accepted here.
+    result = load.load_file(warehouse, path, "fund", user="tester", accept_warnings=True)
     assert result.ok, result.problems
     stored = frame(
         warehouse,
-        "SELECT amount, person_times FROM fund_ledger WHERE year = 2023 AND month = 10",
+        "SELECT amount, person_times FROM fund_ledger WHERE year = 2023 AND month = 10"
+        " AND scheme = 'resident' AND flow = 'spending' AND item = 'inpatient'",
     )
     assert [float(a) for a in stored.amount] == [12_500.0]
     assert list(stored.person_times) == [7]
