@@ -12,6 +12,7 @@ import streamlit as st
 
 from auth import session as auth_session
 from auth.roles import pages_for
+from data_sources import areas
 from data_sources.config import redact, warehouse_url
 from data_sources.engine import WarehouseError
 from metrics import service
@@ -73,7 +74,11 @@ def main() -> None:
     for note in notes:
         st.toast(note)
     try:
-        pg.run()
+        # A one-area page whose area has no data yet says so; the other pages still work.
+        if gap := areas.page_gap(service.engine(), pg.url_path):
+            st.info(gap, icon=":material/info:")
+        else:
+            pg.run()
     except (WarehouseError, QueryError) as exc:
         st.error(exc.message)
     except Exception:

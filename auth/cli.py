@@ -15,10 +15,13 @@ import argparse
 import getpass
 import sys
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from auth import roles as R
 from auth import store
+from data_sources import preflight
 from data_sources.config import redact, warehouse_url
-from data_sources.engine import create_warehouse_engine
+from data_sources.engine import WarehouseError, create_warehouse_engine
 
 
 def _password(from_stdin: bool) -> str:
@@ -50,7 +53,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     url = warehouse_url()
-    engine = create_warehouse_engine(url)
+    try:
+        # A DuckDB file that does not exist is a typo or a missing init, never created here.
+        preflight.require_existing_file(url)
+        engine = create_warehouse_engine(url)
+    except (preflight.PreflightError, WarehouseError) as exc:
+        print(f"错误:{exc.message}", file=sys.stderr)
+        return 1
     try:
         store.ensure_tables(engine)
         if args.command == "list":
@@ -75,6 +84,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except (store.AuthError, ValueError) as exc:
         print(f"错误:{getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError:
+        # Unreachable, locked (a running dashboard holds the DuckDB file) or lost mid-way: the
+        # reason in Chinese, never the SQL or its parameters.
+        print(f"错误:{preflight.connection_message(engine)}", file=sys.stderr)
         return 1
     finally:
         engine.dispose()

@@ -738,12 +738,13 @@ def period_end() -> dt.date:
 def build(url: str, scale: str = "county", seed: int = SEED) -> dict[str, int]:
     """Generates and writes the demo warehouse at url; returns row counts per table."""
     from data_sources.engine import create_warehouse_engine
+    from data_sources.region import write_region
     from data_sources.writer import write_all
 
     frames = generate(scale, seed)
     engine = create_warehouse_engine(url)
     try:
-        return write_all(
+        counts = write_all(
             engine,
             frames,
             period=f"{FIRST_YEAR}-01~{LAST_YEAR}-{LAST_MONTH:02d}",
@@ -751,6 +752,12 @@ def build(url: str, scale: str = "county", seed: int = SEED) -> dict[str, int]:
             source=f"{DEMO_SOURCE_PREFIX}(scale={scale}, seed={seed})",
             loaded_by="demo",
         )
+        # The demo county is calibrated on 南昌县; the larger scales are made-up cities.
+        if scale == "county":
+            write_region(engine, "南昌县", "360121", "县")
+        else:
+            write_region(engine, "演示市", "360100", "市")
+        return counts
     finally:
         engine.dispose()
 

@@ -8,8 +8,9 @@ from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
+from data_sources import areas
 from data_sources.config import redact
-from data_sources.schema import enrollment, load_log
+from data_sources.schema import load_log
 
 
 class WarehouseError(RuntimeError):
@@ -69,7 +70,10 @@ def check_warehouse(engine: Engine) -> WarehouseStatus:
     try:
         with engine.connect() as conn:
             loads = conn.execute(select(func.count()).select_from(load_log)).scalar_one()
-            facts = conn.execute(select(func.count()).select_from(enrollment)).scalar_one()
+            facts = int(areas.has_any_facts(conn))  # any area's data, not enrollment only
+            # A warehouse made by data_sources.init opens empty, so the administrator can log in
+            # and import; each page then says which area is not loaded yet.
+            initialised = areas.initialised(conn)
     except DBAPIError as exc:
         text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
         if any(
@@ -77,8 +81,8 @@ def check_warehouse(engine: Engine) -> WarehouseStatus:
         ):
             return WarehouseStatus(
                 False,
-                f"数据仓库 {where} 中没有驾驶舱的数据表。请先运行 "
-                "python -m data_sources.demo --out 文件路径 生成演示库,或按 README 导入真实数据。",
+                f"数据仓库 {where} 中没有驾驶舱的数据表。请先建立数据仓库:python -m data_sources.init "
+                "--url 地址 --region-name 名称 --region-code 代码 --level 县(见 README)。",
             )
         if "lock" in text:
             return WarehouseStatus(
@@ -93,10 +97,10 @@ def check_warehouse(engine: Engine) -> WarehouseStatus:
         )
     except SQLAlchemyError:
         return WarehouseStatus(False, f"访问数据仓库 {where} 时出错,请联系系统管理员查看日志。")
-    if loads == 0 or facts == 0:
+    if (loads == 0 or facts == 0) and not initialised:
         return WarehouseStatus(
             False,
-            f"数据仓库 {where} 是空的:尚未加载任何数据。请运行 python -m data_sources.demo "
-            "生成演示数据,或按 README 的“加载真实数据”导入。",
+            f"数据仓库 {where} 是空的:尚未导入任何数据。请数据管理员登录后在“数据导入”页按顺序导入"
+            "(先乡镇名录),或运行 python -m data_sources.load 文件 --kind 类型 --yes(见 README)。",
         )
     return WarehouseStatus(True, "")

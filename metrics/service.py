@@ -20,6 +20,7 @@ import streamlit as st
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from data_sources import areas
 from data_sources.config import warehouse_url
 from data_sources.demo import DEMO_SOURCE_PREFIX
 from data_sources.engine import WarehouseError, check_warehouse, create_warehouse_engine
@@ -119,6 +120,8 @@ def _freshness(url: str) -> Freshness:
                 func.max(load_log.c.loaded_at),
             )
         ).one()
+        # 数据截至 follows the monthly facts only, never an annual table (data_sources.areas).
+        period_end = areas.data_cutoff(conn)
         # A warehouse the demo generator built stays demo data after imports or adoptions.
         demo_loads = conn.execute(
             select(func.count()).where(load_log.c.source.startswith(DEMO_SOURCE_PREFIX))

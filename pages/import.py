@@ -1,11 +1,13 @@
-"""数据导入: templates, upload, validation with every problem listed, transactional load.
+"""数据导入: order of kinds, completeness grid, templates, upload, validation, plan, confirmed load.
 
-The page only arranges widgets: reading, validation and the load are `data_sources.load`, the
-same code as the command line (python -m data_sources.load FILE --kind …).
+The page only arranges widgets: reading, validation, the plan and the load are
+`data_sources.load`, the same code as the command line (python -m data_sources.load FILE --kind …);
+the completeness grid is `data_sources.areas`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 
@@ -14,9 +16,9 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from auth import session as auth_session
-from data_sources import reader, templates
+from data_sources import areas, reader, templates
 from data_sources.load import load_file, problems_frame, problems_xlsx
-from data_sources.load_specs import MAX_FILE_MB, MAX_ROWS, SPECS, spec
+from data_sources.load_specs import LOAD_STEPS, MAX_FILE_MB, MAX_ROWS, SPECS, spec
 from metrics import service
 
 RESULT_KEY = "_import_result"
@@ -37,9 +39,35 @@ read_only = os.environ.get("WAREHOUSE_READ_ONLY") == "1"
 if read_only:
     st.warning("数据仓库以只读方式打开(WAREHOUSE_READ_ONLY=1),本页只能下载模板和校验文件。")
 
+with st.expander("导入顺序与各月数据完整性", expanded=not fresh.latest):
+    st.markdown("新建的数据仓库请按以下顺序导入(先名录,后数据;后面的数据要用到前面的名录):")
+    st.markdown("\n".join(f"{i}. {SPECS[k].title}" for i, k in enumerate(LOAD_STEPS, start=1)))
+    grid_year = st.number_input(
+        "完整性年度",
+        min_value=2000,
+        max_value=2100,
+        value=fresh.latest[0] if fresh.latest else dt.date.today().year,
+        step=1,
+        key="imp_grid_year",
+    )
+    try:
+        with service.engine().connect() as conn:
+            cells = areas.completeness(conn, int(grid_year))
+    except SQLAlchemyError:
+        cells = None
+        st.warning("读取各月数据完整性失败,请稍后刷新。")
+    if cells is not None:
+        st.caption("各方面各月:✓ 行数为已导入,“缺”为尚未导入(月度数据)。")
+        st.dataframe(areas.completeness_grid(cells))
+        loaded = cells[cells["行数"] > 0]
+        if not loaded.empty:
+            st.dataframe(loaded[["方面", "月份", "行数", "导入时间", "导入人"]], hide_index=True)
+
 kind = st.selectbox("数据类型", list(SPECS), format_func=lambda k: SPECS[k].title, key="imp_kind")
 s = spec(kind)
 st.caption(s.note)
+if s.depends:
+    st.caption("须先导入:" + "、".join(SPECS[k].title for k in s.depends))
 
 st.markdown("**1. 下载模板填写**(标题行、单位行、表头和一行示例;示例行填写前请删除)")
 b1, b2, _ = st.columns([1, 1, 2])
@@ -107,8 +135,19 @@ preview = table.frame.head(10).rename(columns=table.headers)
 preview.index.name = "行号"
 st.dataframe(preview.astype(str).replace({"None": ""}))
 
-st.markdown("**3. 校验并导入**")
-if st.button("校验并导入", type="primary", icon=":material/upload:", disabled=read_only):
+st.markdown("**3. 校验、核对导入计划并确认**")
+st.caption("导入只替换文件涉及的期间和范围(乡镇、险种、类型、医院……),文件未涉及的数据保持不变。")
+replace_period = (
+    st.checkbox(
+        "按整个期间替换(删除文件中各期间的全部原有数据,包括文件未涉及的乡镇、险种等)",
+        key=f"imp_full_{kind}",
+    )
+    if not s.is_dimension
+    else False
+)
+
+
+def _run(confirm: bool, accept: bool) -> None:
     try:
         result = load_file(
             service.engine(),
@@ -116,6 +155,9 @@ if st.button("校验并导入", type="primary", icon=":material/upload:", disabl
             kind,
             user=service.current_viewer().name,
             file_name=upload.name,
+            confirm=confirm,
+            accept_warnings=accept,
+            replace_period=replace_period,
         )
     except SQLAlchemyError as exc:
         st.error(
@@ -123,22 +165,48 @@ if st.button("校验并导入", type="primary", icon=":material/upload:", disabl
             "请稍后重试;如为 DuckDB 文件,请确认没有其他程序正在写入。"
         )
         st.stop()
-    auth_session.audit(
-        "import",
-        f"{s.title}:{upload.name}," + ("导入成功" if result.ok else "校验未通过,未写入"),
-    )
+    if confirm or not result.pending:
+        auth_session.audit(
+            "import",
+            f"{s.title}:{upload.name}," + ("导入成功" if result.ok else "未写入"),
+        )
     if result.ok:
         service.clear_caches()
-    st.session_state[RESULT_KEY] = (file_key, result)
+    st.session_state[RESULT_KEY] = ((*file_key, replace_period), result)
+
+
+if st.button("校验并生成导入计划", type="primary", icon=":material/fact_check:"):
+    _run(confirm=False, accept=False)
 
 stored = st.session_state.get(RESULT_KEY)
-if stored and stored[0] == file_key:
+if stored and stored[0] == (*file_key, replace_period):
     result = stored[1]
+    if result.note:
+        st.caption(result.note)
     if result.ok:
         st.success(
             f"{result.message()}驾驶舱各页面已刷新,{service.freshness().label()}。",
             icon=":material/check_circle:",
         )
+    elif result.pending:
+        plan = result.plan
+        if plan is not None:
+            st.markdown(plan.lines()[0])
+            st.dataframe(plan.frame(), hide_index=True)
+        accept = True
+        if result.warnings:
+            st.warning(result.message(), icon=":material/warning:")
+            st.dataframe(problems_frame(result.warnings), hide_index=True)
+            accept = st.checkbox("已核对以上提醒,确属实际情况,仍然导入", key="imp_accept")
+        if st.button(
+            "确认导入",
+            type="primary",
+            icon=":material/upload:",
+            disabled=read_only or not accept,
+            key="imp_confirm",
+        ):
+            _run(confirm=True, accept=accept)
+            st.rerun()
     else:
         st.error(result.message() + "请按下表逐条修改后重新上传。", icon=":material/error:")
         shown = problems_frame(result.problems[:SHOWN_PROBLEMS])
