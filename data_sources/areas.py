@@ -71,6 +71,16 @@ def latest_months(conn: Connection) -> dict[str, tuple[int, int] | None]:
     return out
 
 
+def data_years(conn: Connection) -> tuple[int, ...]:
+    """Years that any area's monthly facts cover; this year alone when none is loaded yet, so a
+    new warehouse still has a year to show (each page then says 尚未导入)."""
+    years: set[int] = set()
+    for _, tables in AREAS.values():
+        for t in tables:
+            years.update(int(y) for y in conn.execute(select(t.c.year).distinct()).scalars())
+    return tuple(sorted(years)) or (dt.date.today().year,)
+
+
 def data_cutoff(conn: Connection) -> dt.date | None:
     """数据截至: the last day of the latest month any monthly fact table holds (None: none)."""
     months = [m for m in latest_months(conn).values() if m is not None]

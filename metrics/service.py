@@ -195,7 +195,7 @@ def fetch_with_mom(spec: QuerySpec) -> Result:
 @st.cache_data(ttl=settings.CACHE_TTL_SECONDS, show_spinner=False)
 def _members(url: str, version: int) -> tuple[pd.DataFrame, tuple[int, ...]]:
     del version
-    from data_sources.schema import enrollment, township
+    from data_sources.schema import township
 
     with get_engine(url).connect() as conn:
         towns = pd.DataFrame(
@@ -206,8 +206,8 @@ def _members(url: str, version: int) -> tuple[pd.DataFrame, tuple[int, ...]]:
             ).fetchall(),
             columns=["code", "name", "sort_order"],
         )
-        years = tuple(int(y) for y in conn.execute(select(enrollment.c.year).distinct()).scalars())
-    return towns, tuple(sorted(years))
+        years = areas.data_years(conn)  # any area's years, not enrollment only
+    return towns, years
 
 
 def townships() -> pd.DataFrame:
@@ -223,5 +223,5 @@ def townships() -> pd.DataFrame:
 
 
 def years() -> tuple[int, ...]:
-    """Years that have enrollment data."""
+    """Years that have data in any area (this year when the warehouse is still empty)."""
     return _once("years", lambda: _members(warehouse_url(), freshness().version)[1])

@@ -12,6 +12,7 @@ Every figure is a small formula of the month so the tests can add them up by han
 - 集采: purchases H001 100 and H002 50 of JC01-01 each month; agreed 1,200 and 600.
 - DRG: one file per hospital each month: H001 AA11 (8,000 paid) and BB22 (16,000), H002 AA11
   (4,000); budgets 12,000,000 and 3,000,000 元.
+- 集采结余留用: H001 8,000 and H002 2,000 元.
 - 基金年初累计结余 in 万元: residents 5,000, employees 3,000 (= 50,000,000 and 30,000,000 元).
 """
 
@@ -50,6 +51,7 @@ AGREED = {"H001": 1200, "H002": 600}
 DRG_CASES = {"H001": [("AA11", 1.0, 10_000, 8_000), ("BB22", 2.0, 20_000, 16_000)]}
 DRG_CASES |= {"H002": [("AA11", 1.0, 5_000, 4_000)]}
 BUDGET = {"H001": 12_000_000, "H002": 3_000_000}
+RETAINED = {"H001": 8_000, "H002": 2_000}  # 结余留用 of batch JC01
 
 
 def enrolled(town: str, month: int) -> int:
@@ -181,6 +183,15 @@ def annual_files(d: Path) -> list[tuple[str, Path]]:
                 "",
                 ["年度", "产品编码", "机构编码", "约定采购量"],
                 [[YEAR, "JC01-01", h, v] for h, v in AGREED.items()],
+            ),
+        ),
+        (
+            "proc_retained",
+            _csv(
+                d / "结余留用.csv",
+                "单位:元",
+                ["年度", "批次编码", "机构编码", "结余留用金额"],
+                [[YEAR, "JC01", h, v] for h, v in RETAINED.items()],
             ),
         ),
     ]

@@ -122,6 +122,7 @@ def test_empty_warehouse_opens_and_annual_first_leaves_no_cutoff(loaded) -> None
         ("proc_agreed", 1800),
         ("proc_purchased", 12 * 150),
         ("proc_progress", 1.0),
+        ("proc_retained", 10_000),
         ("drg_paid", DRG_PAID),
         ("drg_cases", 36),
         ("drg_budget", BUDGET),
