@@ -20,6 +20,7 @@ from metrics.execute import execute
 from metrics.model import Period, QuerySpec, Viewer
 
 from . import county as C
+from .conftest import scratch_url
 
 VIEWER = Viewer(name="测试员", townships=None, can_see_small_cells=True)
 DEC = Period(C.YEAR, 12)
@@ -57,7 +58,7 @@ def _url(request: pytest.FixtureRequest, backend: str, tmp: Path) -> str:
     databases = request.getfixturevalue(
         "pg_databases" if backend == "postgresql" else "mariadb_databases"
     )
-    return databases.new("onboard")
+    return scratch_url(databases, "onboard")
 
 
 @pytest.fixture(scope="module", params=["duckdb", "postgresql", "mariadb"])
