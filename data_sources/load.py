@@ -210,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         result = load_file(engine, path, args.kind, user=args.user or getpass.getuser())
+    except writer.InsertError as exc:  # rolled back: the warehouse is as it was
+        print(exc.message, file=sys.stderr)
+        return 1
     finally:
         engine.dispose()
     if result.ok:

@@ -14,7 +14,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from auth import session as auth_session
-from data_sources import reader, templates
+from data_sources import reader, templates, writer
 from data_sources.load import load_file, problems_frame, problems_xlsx
 from data_sources.load_specs import MAX_FILE_MB, MAX_ROWS, SPECS, spec
 from metrics import service
@@ -117,6 +117,9 @@ if st.button("校验并导入", type="primary", icon=":material/upload:", disabl
             user=service.current_viewer().name,
             file_name=upload.name,
         )
+    except writer.InsertError as exc:  # rolled back: the warehouse is as it was
+        st.error(exc.message)
+        st.stop()
     except SQLAlchemyError as exc:
         st.error(
             f"写入数据仓库失败({type(exc).__name__}),数据仓库未作修改。"
