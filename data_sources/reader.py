@@ -158,8 +158,8 @@ def _xlsx_sheets(data: bytes, budget: read_guard.Budget) -> Iterator[tuple[str, 
     except Exception as exc:  # openpyxl raises many kinds on a damaged package
         raise ReadError(read_guard.damaged(".xlsx")) from exc
     for ws in wb.worksheets:
-        if ws.max_column is not None and ws.max_column > read_guard.MAX_COLUMNS:
-            raise ReadError(read_guard.too_wide(ws.max_column, ws.title))
+        # The declared dimension is not trusted for columns: an empty formatted cell far right
+        # widens it harmlessly; the rows themselves are checked for values beyond MAX_COLUMNS.
         if ws.max_row is not None and ws.max_row > load_specs.MAX_ROWS:
             raise ReadError(_too_many_rows(ws.max_row))
         yield ws.title, _xlsx_rows(ws, budget)
