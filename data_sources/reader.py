@@ -20,6 +20,7 @@ import logging
 import os
 import re
 import unicodedata
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,9 @@ from data_sources.read_guard import ReadError
 Source = str | os.PathLike | bytes
 
 log = logging.getLogger("yibao.reader")
+# openpyxl warns in English on stderr about what it skips or repairs (unsupported extensions, a
+# date serial out of range, no default style): staff see the reader's own messages instead.
+warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl(\.|$)")
 
 TOTAL_RE = re.compile(r"^(合计|小计|总计|总合计)")
 FOOTER_RE = re.compile(
@@ -216,7 +220,8 @@ def _xls_sheets(
     except ImportError as exc:  # pragma: no cover - xlrd is in requirements.txt
         raise ReadError("读取 .xls 需要 xlrd 组件,请另存为 .xlsx 后导入。") from exc
     try:
-        book = xlrd.open_workbook(file_contents=data, on_demand=True)
+        # xlrd writes its own English warnings to stdout unless given another log file.
+        book = xlrd.open_workbook(file_contents=data, on_demand=True, logfile=io.StringIO())
     except Exception as exc:  # xlrd raises CompDocError, struct.error, AssertionError…
         raise ReadError(failed) from exc
 
@@ -390,7 +395,7 @@ def read(source: Source, s: LoadSpec, *, file_name: str) -> Table:
             "读取该文件时内存不足,未读取,未作修改。请按月份或乡镇拆分后分别导入。"
         ) from exc
     except Exception as exc:  # see the docstring: the last guard of untrusted input
-        log.warning("unreadable file %r: %s: %s", file_name, type(exc).__name__, exc)
+        log.info("unreadable file %r: %s: %s", file_name, type(exc).__name__, exc)
         raise ReadError(read_guard.damaged(Path(file_name).suffix.lower())) from exc
 
 

@@ -57,7 +57,10 @@ class InsertError(Exception):
 def _insert_message(table: Table, exc: BaseException) -> str:
     what = table.comment or table.name
     text = str(getattr(exc, "orig", None) or exc).lower()
-    if any(k in text for k in ("out of range", "overflow", "too large", "precision", "exceeds")):
+    # The drivers' words for a value beyond its column (DuckDB: "could not cast … to DECIMAL").
+    if any(
+        k in text for k in ("out of range", "overflow", "precision", "exceed", "could not cast")
+    ):
         cause = "有数值超出允许范围"
     elif any(k in text for k in ("duplicate", "unique", "primary key")):
         cause = "有重复的记录"

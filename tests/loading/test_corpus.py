@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import Engine, Integer, Numeric, func, select
@@ -223,6 +224,21 @@ def formulas(c: Ctx, in_total: bool = False) -> bytes:
     else:
         rows = enroll(c, [2023, 10, TOWN, *KEY, "=1+2"], [2023, 11, TOWN, *KEY, "=F4"])
     return xlsx_bytes(rows)  # openpyxl writes formulas without a cached value
+
+
+def date_serial_beyond_calendar(c: Ctx) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "数据"
+    for row in money(ASSIST_HEADERS, ASSIST_OK):
+        ws.append(row)
+    ws["A4"] = (
+        1e10  # a date-formatted serial far beyond year 9999: openpyxl warns and gives #VALUE!
+    )
+    ws["A4"].number_format = "yyyy-mm-dd"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
 
 
 CFB = read_guard.CFB_MAGIC
@@ -514,6 +530,28 @@ RANGES: dict[str, Bad] = {
         [(4, "采购量", OUT_OF_RANGE)],
         sheet="数据",
     ),
+    "date_serial_beyond_calendar": Bad(
+        "assistance",
+        raw("bad.xlsx", date_serial_beyond_calendar),
+        [(4, "支付日期", "“#VALUE!”不是有效日期")],
+        sheet="数据",
+    ),
+    "error_cell_in_number": Bad(
+        "enrollment",
+        raw(
+            "bad.xlsx",
+            lambda c: rezip(
+                xlsx_bytes(enroll(c, [2023, 10, TOWN, *KEY, 1])),
+                {
+                    SHEET: lambda b: b.replace(
+                        b'<c r="F4" t="n"><v>1</v>', b'<c r="F4" t="e"><v>#DIV/0!</v>'
+                    )
+                },
+            ),
+        ),
+        [(4, "参保人数", "“#DIV/0!”不是数字")],
+        sheet="数据",
+    ),
     "person_key_too_long": Bad(
         "assistance",
         x(lambda c: money(ASSIST_HEADERS, [*ASSIST_OK[:6], "k" * 17])),
@@ -757,7 +795,7 @@ def test_bad_file_is_refused_by_load_and_cli(
     code = load.main([str(path), "--kind", case.kind, "--url", url, "--report", str(report_path)])
     out = capsys.readouterr()
     assert code == 1, out
-    assert "Traceback" not in out.err + out.out
+    assert not ENGLISH_TRACE.search(out.err + out.out), out
     assert f"发现 {len(got)} 个问题" in out.err
     assert all(fragment in out.err for _, _, fragment in case.expect), out.err
     assert report_path.read_bytes()[:2] == b"PK"
@@ -765,7 +803,15 @@ def test_bad_file_is_refused_by_load_and_cli(
     assert warehouse_state(shared_warehouse) == before
 
 
-CLI_CASES = ["bomb_shared_strings", "truncated_sheet_xml", "junk_xls_compdoc", "case_id_1e20"]
+ENGLISH_TRACE = re.compile(r"Traceback|\w+Warning\b|\w+Error\b|Exception")
+
+CLI_CASES = [
+    "bomb_shared_strings",
+    "truncated_sheet_xml",
+    "junk_xls_compdoc",
+    "case_id_1e20",
+    "date_serial_beyond_calendar",  # openpyxl warns: no English on stderr
+]
 
 
 def test_real_command_line_prints_no_traceback(
@@ -790,7 +836,7 @@ def test_real_command_line_prints_no_traceback(
             timeout=120,
         )
         assert run.returncode == 1, (name, run.stdout, run.stderr)
-        assert "Traceback" not in run.stdout + run.stderr, (name, run.stderr)
+        assert not ENGLISH_TRACE.search(run.stdout + run.stderr), (name, run.stderr)
         assert case.expect[0][2] in run.stderr, (name, run.stderr)
 
 
@@ -1009,3 +1055,70 @@ def test_import_page_shows_chinese_errors_for_hostile_uploads(
     shown = at.dataframe[-1].value
     assert list(shown["列"]) == ["病例号"]
     assert OUT_OF_RANGE in shown["问题说明"].iloc[0]
+
+
+# --- The database's own refusal: the safety net behind the range check --------------------------
+
+
+@pytest.mark.parametrize("engine_url", ["duckdb", "pg_url", "mariadb_url"])
+def test_insert_error_is_one_chinese_message_and_rolls_back(
+    request: pytest.FixtureRequest, tmp_path: Path, engine_url: str
+) -> None:
+    from sqlalchemy import MetaData, delete
+
+    from data_sources.engine import create_warehouse_engine
+    from data_sources.schema import fund_ledger
+    from data_sources.writer import InsertError, insert_frame
+
+    url = f"duckdb:///{tmp_path / 'w.duckdb'}" if engine_url == "duckdb" else None
+    engine = create_warehouse_engine(url or request.getfixturevalue(engine_url))
+    md = MetaData()
+    tbl = fund_ledger.to_metadata(md, name="corpus_fund_ledger")
+    md.drop_all(engine)
+    md.create_all(engine)
+    row = {"year": 2023, "month": 10, "scheme": "resident", "flow": "spending", "item": "x"}
+    kept = {**row, "amount": 1.5, "person_times": 1}
+    try:
+        with engine.begin() as conn:
+            insert_frame(conn, tbl, pd.DataFrame([kept]))
+        for column, value in (("amount", 1e15), ("person_times", 3_000_000_000)):
+            bad = pd.DataFrame([{**kept, "item": "y", column: value}])
+            with pytest.raises(InsertError) as caught, engine.begin() as conn:
+                conn.execute(delete(tbl))  # half way: the earlier rows are gone in here
+                insert_frame(conn, tbl, bad)
+            assert "数据仓库拒绝了数据(有数值超出允许范围),未作修改" in caught.value.message
+            # The driver's own error, not DuckDB's "transaction is aborted" of the cleanup.
+            assert "aborted" not in str(caught.value.__cause__).lower()
+            with engine.connect() as conn:
+                assert conn.execute(select(tbl.c.item, tbl.c.person_times)).all() == [("x", 1)]
+    finally:
+        md.drop_all(engine)
+        engine.dispose()
+
+
+def test_database_refusal_through_the_command_line(
+    shared_warehouse: Engine,
+    ctx: Ctx,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """With the range check switched off, the warehouse itself refuses 3,000,000,000 结算人次 in
+    an INTEGER column after the load deleted the month: one message, exit 1, nothing changed."""
+    from data_sources import ranges
+
+    monkeypatch.setattr(ranges, "out_of_range", lambda *args: [])
+    rows = money(FUND_HEADERS, [*FUND_OK[:6], 3_000_000_000])
+    path = write_xlsx(tmp_path / "big.xlsx", rows)
+    before = warehouse_state(shared_warehouse)
+    url = shared_warehouse.url.render_as_string(hide_password=False)
+
+    code = load.main([str(path), "--kind", "fund", "--url", url])
+
+    out = capsys.readouterr()
+    assert code == 1
+    assert out.err.strip() == (
+        "写入“基金收支台账(月度)”时数据仓库拒绝了数据(有数值超出允许范围),未作修改。"
+        "请核对文件中的数值后重新导入。"
+    )
+    assert warehouse_state(shared_warehouse) == before
