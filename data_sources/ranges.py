@@ -2,8 +2,9 @@
 
 The ranges come from the declared schema (`data_sources.schema`), so they follow any change there:
 
-- ``Numeric(p, s)``: after rounding to s decimals, the absolute value must stay below 10^(p-s)
-  (``Numeric(12, 2)``: below 10,000,000,000 元; ``Numeric(8, 4)``: below 10,000);
+- ``Numeric(p, s)``: after rounding to 15 significant digits (as PostgreSQL casts a float) and to
+  s decimals, the absolute value must stay below 10^(p-s) (``Numeric(12, 2)``: below
+  10,000,000,000 元; ``Numeric(8, 4)``: below 10,000);
 - ``SmallInteger`` ±32,767, ``Integer`` ±2,147,483,647, ``BigInteger`` ±9,223,372,036,854,775,807;
 - ``String(n)``: at most n characters.
 
@@ -63,8 +64,9 @@ def _fits(value: object, r: Range) -> bool:
         return True  # not a number: the type check of the validation speaks for it
     assert r.bound is not None
     if isinstance(value, float):
-        # Integers are bounded by the largest value (2^31-1); decimals by 10^(p-s) exclusive.
-        rounded = round(value, r.decimals)
+        # Floats reach the warehouse as such: PostgreSQL casts float8 to numeric through its 15
+        # significant digits, so 99,999,999,999,999.98 arrives as 10^14. Check what arrives.
+        rounded = round(float(f"{value:.15g}"), r.decimals)
         return rounded == rounded and abs(rounded) < r.bound
     return -r.bound <= value < r.bound
 

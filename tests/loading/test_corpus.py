@@ -1060,12 +1060,46 @@ def test_import_page_shows_chinese_errors_for_hostile_uploads(
 # --- The database's own refusal: the safety net behind the range check --------------------------
 
 
+def test_column_ranges_follow_the_schema() -> None:
+    from data_sources import ranges
+    from data_sources.schema import assistance, drg_case, enrollment, fund_ledger
+
+    assert ranges.column_range(fund_ledger.c.amount) == ranges.Range(bound=10**14, decimals=2)
+    assert ranges.column_range(drg_case.c.weight) == ranges.Range(bound=10**4, decimals=4)
+    assert ranges.column_range(enrollment.c.enrolled) == ranges.Range(bound=2**31)
+    assert ranges.column_range(enrollment.c.year) == ranges.Range(bound=2**15)
+    assert ranges.column_range(drg_case.c.case_id) == ranges.Range(bound=2**63)
+    assert ranges.column_range(assistance.c.person_key) == ranges.Range(length=16)
+    assert ranges.column_range(assistance.c.pay_date) is None
+    money12 = ranges.column_range(assistance.c.amount)
+    assert ranges._fits(9_999_999_999.99, money12)
+    assert not ranges._fits(9_999_999_999.995, money12)  # rounds to 10^10 cents-wise
+    # 16 significant digits: PostgreSQL would receive 10^14 (DuckDB and MariaDB 99,999,999,999,999.98).
+    assert not ranges._fits(99_999_999_999_999.98, ranges.column_range(fund_ledger.c.amount))
+    assert not ranges._fits(-1e10, money12)
+    assert not ranges._fits(float("inf"), money12) and not ranges._fits(float("nan"), money12)
+    count = ranges.column_range(enrollment.c.enrolled)
+    assert ranges._fits(2_147_483_647, count) and ranges._fits(-2_147_483_648, count)
+    assert not ranges._fits(2_147_483_648, count)
+
+
+# For each checked kind of column: the largest value the range check lets through and the smallest
+# it refuses. Every engine must store the first and refuse the second, so the check and the
+# engines agree.
+EDGES = [
+    # Numeric(16, 2): the largest float with 15 significant digits (see ranges._fits).
+    ("amount", 99_999_999_999_999.9, 1e14),
+    ("person_times", 2**31 - 1, 2**31),  # Integer
+]
+
+
 @pytest.mark.parametrize("engine_url", ["duckdb", "pg_url", "mariadb_url"])
 def test_insert_error_is_one_chinese_message_and_rolls_back(
     request: pytest.FixtureRequest, tmp_path: Path, engine_url: str
 ) -> None:
     from sqlalchemy import MetaData, delete
 
+    from data_sources import ranges
     from data_sources.engine import create_warehouse_engine
     from data_sources.schema import fund_ledger
     from data_sources.writer import InsertError, insert_frame
@@ -1076,13 +1110,16 @@ def test_insert_error_is_one_chinese_message_and_rolls_back(
     tbl = fund_ledger.to_metadata(md, name="corpus_fund_ledger")
     md.drop_all(engine)
     md.create_all(engine)
-    row = {"year": 2023, "month": 10, "scheme": "resident", "flow": "spending", "item": "x"}
-    kept = {**row, "amount": 1.5, "person_times": 1}
+    kept = {"year": 2023, "month": 10, "scheme": "resident", "flow": "spending", "item": "x"}
+    kept |= {"amount": 1.5, "person_times": 1}
     try:
         with engine.begin() as conn:
             insert_frame(conn, tbl, pd.DataFrame([kept]))
-        for column, value in (("amount", 1e15), ("person_times", 3_000_000_000)):
-            bad = pd.DataFrame([{**kept, "item": "y", column: value}])
+        rows = [("x", 1)]
+        for n, (column, largest, refused) in enumerate(EDGES):
+            r = ranges.column_range(tbl.c[column])
+            assert ranges._fits(largest, r) and not ranges._fits(refused, r)
+            bad = pd.DataFrame([{**kept, "item": "y", column: refused}])
             with pytest.raises(InsertError) as caught, engine.begin() as conn:
                 conn.execute(delete(tbl))  # half way: the earlier rows are gone in here
                 insert_frame(conn, tbl, bad)
@@ -1090,7 +1127,13 @@ def test_insert_error_is_one_chinese_message_and_rolls_back(
             # The driver's own error, not DuckDB's "transaction is aborted" of the cleanup.
             assert "aborted" not in str(caught.value.__cause__).lower()
             with engine.connect() as conn:
-                assert conn.execute(select(tbl.c.item, tbl.c.person_times)).all() == [("x", 1)]
+                got = conn.execute(select(tbl.c.item, tbl.c.person_times).order_by(tbl.c.item))
+                assert got.all() == rows
+            with engine.begin() as conn:
+                insert_frame(conn, tbl, pd.DataFrame([{**kept, "item": f"z{n}", column: largest}]))
+                stored = conn.execute(select(tbl.c[column]).where(tbl.c.item == f"z{n}")).scalar()
+            assert float(stored) == pytest.approx(largest, abs=0.011)
+            rows.append((f"z{n}", largest if column == "person_times" else 1))
     finally:
         md.drop_all(engine)
         engine.dispose()
