@@ -37,6 +37,9 @@ MAX_WHOLE_PART_BYTES = 32 * 1024 * 1024
 # Deflate reaches ~10-30x on real sheets; bombs reach ~1000x. Parts under 1 MB are not checked.
 MAX_COMPRESSION_RATIO = 200
 RATIO_CHECKED_FROM_BYTES = 1024 * 1024
+# Parts of the package: a workbook has tens (sheets, relations, styles, images); Python builds an
+# object per part before anything can be checked, so the count is read from the zip's end record.
+MAX_PARTS = 2_000
 # Wall-clock time for reading one file (validation not included): a backstop for what passes the
 # checks above. 30,000 rows of 6 columns took about 20 s on this busy 2-core host, so a legitimate
 # 500,000-row workbook may need five minutes; bombs and too-wide sheets never get near the limit.
@@ -104,6 +107,12 @@ def check_xlsx_package(data: bytes) -> None:
     The sizes are the zip's declared ones: Python's zipfile stops at the declared size and fails on
     the checksum, so a part cannot unpack to more than it declares.
     """
+    parts = _declared_parts(data)
+    if parts is not None and parts > MAX_PARTS:
+        raise ReadError(
+            f"该 Excel 文件含有 {parts:,} 个内部文件,超过上限 {MAX_PARTS:,} 个,未读取"
+            "(文件可能经过特殊构造)。请在 Excel 中打开并另存后再导入。"
+        )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
@@ -145,6 +154,18 @@ HTML_XLS = (
     "该 .xls 文件实际是网页(HTML)格式(常见于业务系统导出),无法直接导入。"
     "请用 Excel 打开后“另存为”Excel 工作簿(.xlsx)再导入。"
 )
+
+
+def _declared_parts(data: bytes) -> int | None:
+    """The number of entries the zip's end-of-central-directory record declares (None: no record).
+
+    A count of 0xFFFF means "see the zip64 record": more than any workbook has, so it is returned
+    as is and refused.
+    """
+    at = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if at < 0 or at + 22 > len(data):
+        return None
+    return int.from_bytes(data[at + 10 : at + 12], "little")
 
 
 def damaged(ext: str) -> str:

@@ -283,6 +283,11 @@ READING: dict[str, Bad] = {
         whole("内部文件 xl/theme/theme1.xml 解压后达"),
         limits=((read_guard, "MAX_WHOLE_PART_BYTES", 5_000),),
     ),
+    "too_many_parts": Bad(
+        "enrollment",
+        raw("bad.xlsx", lambda c: _zip({f"xl/media/p{i}.xml": b"<a/>" for i in range(2_001)})),
+        whole("含有 2,001 个内部文件,超过上限 2,000 个"),
+    ),
     "dtd_entities": Bad("enrollment", raw("bad.xlsx", with_dtd), whole("文档类型定义(DTD)")),
     "wide_sheet_xfd": Bad(
         "enrollment", raw("wide.xlsx", lambda c: wide_sheet()), whole("第 16,384 列(XFD 列)")
@@ -1020,7 +1025,7 @@ def _upload(at, kind: str, name: str, data: bytes):
 
 
 def test_import_page_shows_chinese_errors_for_hostile_uploads(
-    page_warehouse: str, ctx: Ctx
+    page_warehouse: str, ctx: Ctx, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from .test_import_page import open_import_page
 
@@ -1055,6 +1060,19 @@ def test_import_page_shows_chinese_errors_for_hostile_uploads(
     shown = at.dataframe[-1].value
     assert list(shown["列"]) == ["病例号"]
     assert OUT_OF_RANGE in shown["问题说明"].iloc[0]
+
+    # The warehouse's own refusal (range check off): its message, not "意外错误" or a traceback.
+    from data_sources import ranges
+
+    monkeypatch.setattr(ranges, "out_of_range", lambda *args: [])
+    fund = xlsx_bytes(money(FUND_HEADERS, [*FUND_OK[:6], 3_000_000_000]))
+    at = _upload(at, "fund", "fund.xlsx", fund)
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [e.value for e in at.error] == [
+        "写入“基金收支台账(月度)”时数据仓库拒绝了数据(有数值超出允许范围),未作修改。"
+        "请核对文件中的数值后重新导入。"
+    ]
 
 
 # --- The database's own refusal: the safety net behind the range check --------------------------
