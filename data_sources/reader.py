@@ -180,7 +180,12 @@ def _xlsx_rows(ws, budget: read_guard.Budget) -> Iterator[tuple]:
     class Parser(WorkSheetParser):
         def parse_cell(self, element):
             cell = super().parse_cell(element)
-            if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+            # Excel stores an empty text result as t="str" with an empty value: that is computed.
+            if (
+                cell["value"] is None
+                and cell["data_type"] != "str"
+                and element.find(FORMULA_TAG) is not None
+            ):
                 cell["value"] = UNCALCULATED
             return cell
 

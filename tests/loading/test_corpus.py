@@ -930,6 +930,26 @@ def test_workbook_renamed_to_xls_and_stray_formula_outside_the_columns(
     _, typed = check(shared_warehouse, path, "enrollment")
     assert list(typed["enrolled"]) == [ctx.oct]
 
+    # Saved by Excel: a number formula with its value, and one whose result is empty text.
+    cached = rezip(
+        xlsx_bytes(enroll(ctx, [*good_enroll(ctx)[:5], 1, "x"])),
+        {
+            SHEET: lambda b: b.replace(
+                b'<c r="F4" t="n"><v>1</v></c>',
+                f'<c r="F4"><f>1+2</f><v>{ctx.oct}</v></c>'.encode(),
+            ).replace(
+                b'<c r="G4" t="inlineStr"><is><t>x</t></is></c>',
+                b'<c r="G4" t="str"><f>""</f><v></v></c>',
+            )
+        },
+    )
+    xml = zipfile.ZipFile(io.BytesIO(cached)).read(SHEET)
+    assert b"<f>1+2</f>" in xml and b'<f>""</f>' in xml  # the edit took
+    path = tmp_path / "cached.xlsx"
+    path.write_bytes(cached)
+    _, typed = check(shared_warehouse, path, "enrollment")
+    assert list(typed["enrolled"]) == [ctx.oct]
+
 
 def test_control_characters_are_visible_in_messages_and_the_report(
     shared_warehouse: Engine, ctx: Ctx, tmp_path: Path
