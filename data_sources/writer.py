@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 import duckdb
 import pandas as pd
 from sqlalchemy import Connection, Engine, Table, insert
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from data_sources.schema import LOAD_ORDER, load_log, metadata
 
@@ -54,6 +54,18 @@ class InsertError(Exception):
         self.message = message
 
 
+# The warehouse refusing the data itself. A lost connection (OperationalError) is not one: it
+# keeps its own type, for the connection messages of the callers.
+DATA_ERRORS = (
+    DataError,
+    IntegrityError,
+    duckdb.ConversionException,
+    duckdb.OutOfRangeException,
+    duckdb.ConstraintException,
+    OverflowError,  # a driver converting a Python int that its type cannot hold
+)
+
+
 def _insert_message(table: Table, exc: BaseException) -> str:
     what = table.comment or table.name
     text = str(getattr(exc, "orig", None) or exc).lower()
@@ -81,7 +93,7 @@ def insert_frame(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
         return 0
     try:
         _insert(conn, table, frame)
-    except (SQLAlchemyError, duckdb.Error, OverflowError, ValueError, TypeError) as exc:
+    except DATA_ERRORS as exc:
         raise InsertError(_insert_message(table, exc)) from exc
     return len(frame)
 

@@ -1172,6 +1172,12 @@ def test_insert_error_is_one_chinese_message_and_rolls_back(
                 stored = conn.execute(select(tbl.c[column]).where(tbl.c.item == f"z{n}")).scalar()
             assert float(stored) == pytest.approx(largest, abs=0.011)
             rows.append((f"z{n}", largest if column == "person_times" else 1))
+        # A key already stored (outside what a load replaced): its own message, nothing written.
+        with pytest.raises(InsertError) as caught, engine.begin() as conn:
+            insert_frame(conn, tbl, pd.DataFrame([kept]))
+        assert "数据仓库拒绝了数据(有重复的记录),未作修改" in caught.value.message
+        with engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(tbl)).scalar() == len(rows)
     finally:
         md.drop_all(engine)
         engine.dispose()
