@@ -9,8 +9,10 @@ Row numbers: `standard()` writes a title, a unit line and the header, so the fir
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
+import random
 import re
 import subprocess
 import sys
@@ -1209,3 +1211,95 @@ def test_database_refusal_through_the_command_line(
         "请核对文件中的数值后重新导入。"
     )
     assert warehouse_state(shared_warehouse) == before
+
+
+# --- Any input: mutated files and odd cell values end in a result, never in an exception ----------
+
+
+def _mutate(rng: random.Random, data: bytes, edits: int) -> bytes:
+    out = bytearray(data)
+    for _ in range(edits):
+        at = rng.randrange(len(out)) if out else 0
+        op = rng.random()
+        if op < 0.5 and out:
+            out[at] = rng.randrange(256)
+        elif op < 0.75:
+            out[at:at] = bytes([rng.randrange(256)])
+        elif out:
+            del out[at]
+    return bytes(out)
+
+
+def test_mutated_files_are_read_or_refused_with_a_message(
+    warehouse: Engine, ctx: Ctx, tmp_path: Path
+) -> None:
+    rng = random.Random(17)  # fixed: a failure here is reproducible
+    rows = enroll(ctx, good_enroll(ctx), ["合计", None, None, None, None, ctx.oct])
+    good = xlsx_bytes(rows)
+    with zipfile.ZipFile(io.BytesIO(good)) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    legacy = xls(lambda c: rows)(tmp_path, ctx).read_bytes()
+    text = "\n".join(",".join("" if v is None else str(v) for v in r) for r in rows).encode("gbk")
+    outcomes = {"read": 0, "refused": 0}
+    for n in range(45):
+        if n % 3 == 0:
+            name = rng.choice([p for p in parts if p.endswith(".xml")])
+            data = _zip({**parts, name: _mutate(rng, parts[name], rng.randint(1, 5))})
+            file_name = "m.xlsx"
+        elif n % 3 == 1:
+            data, file_name = _mutate(rng, legacy, rng.randint(1, 10)), "m.xls"
+        else:
+            data, file_name = _mutate(rng, text, rng.randint(1, 10)), "m.csv"
+        result = load_file(warehouse, data, "enrollment", user="fuzz", file_name=file_name)
+        outcomes["read" if result.ok else "refused"] += 1
+        for p in result.problems:
+            assert re.search(r"[\u4e00-\u9fff]", p.message), p.message
+        problems_xlsx(result.problems)
+    assert outcomes["refused"] > 0, outcomes
+
+
+ODD_VALUES: list[object] = [
+    None,
+    "",
+    TOWN,
+    "城乡居民医保",
+    "学生儿童",
+    "基金支出",
+    "住院费用",
+    "正常病例",
+    "BR21",
+    0,
+    -0.0,
+    13,
+    2023,
+    1e20,
+    -1e20,
+    1e308,
+    2**70,
+    True,
+    1.5,
+    "1,234",
+    "1e400",
+    "nan",
+    "-inf",
+    "2023-02-30",
+    dt.datetime(2023, 10, 8),
+    dt.date(1900, 1, 1),
+    dt.time(10, 0),
+    "x" * 300,
+    "\u202e",
+    "😀",
+    "#VALUE!",
+]
+
+
+def test_odd_cell_values_in_every_kind_give_problems_not_exceptions(warehouse: Engine) -> None:
+    rng = random.Random(5)
+    for n in range(28):
+        kind = list(load_specs.SPECS)[n % len(load_specs.SPECS)]
+        s = spec(kind)
+        rows = [[rng.choice(ODD_VALUES) for _ in s.headers] for _ in range(rng.randint(1, 5))]
+        data = xlsx_bytes(standard(list(s.headers), rows, rng.choice(["单位:元", "单位:万元"])))
+        result = load_file(warehouse, data, kind, user="fuzz", file_name="odd.xlsx")
+        problems_xlsx(result.problems)
+        assert all(re.search(r"[\u4e00-\u9fff]", p.message) for p in result.problems)
