@@ -5,8 +5,15 @@
 - cells are NFKC-normalised (full-width digits, letters, colons and spaces) and stripped;
 - 合计/小计/总计 rows are set aside (validation checks them against the sum of the rows they total);
 - the unit line ("单位:万元") or a header suffix ("金额(万元)") gives the scale of money columns;
-- CSV in UTF-8 (with or without BOM) or GBK/GB18030;
-- a file over `MAX_FILE_BYTES` or `MAX_ROWS` is refused before its cells are read.
+- CSV in UTF-8 (with or without BOM) or GBK/GB18030, lines ended by LF, CRLF or CR (old Mac
+  Excel) or a mix; a workbook is read by its content whatever its extension (.xlsx or .xls);
+- a file over `MAX_FILE_BYTES` or `MAX_ROWS` is refused before its cells are read; an .xlsx is
+  checked as a zip before openpyxl opens it, and rows stream within a budget of columns, cells and
+  time (`data_sources.read_guard`);
+- control characters (NUL…) are removed from the cells and reported, written out visibly (\\x00);
+  formulas without a cached value refuse the file with one message.
+
+Any input ends in a `Table` or a `ReadError` with a Chinese message, never another exception.
 
 The result keeps each row's number in the source so every problem can name it.
 """
@@ -174,6 +181,7 @@ def _xlsx_rows(ws, budget: read_guard.Budget) -> Iterator[tuple]:
 
     openpyxl's own iter_rows pads every row to the sheet's widest column: one cell in column XFD
     makes each row 16,384 values, which is what hung. Rows missing from the XML come back empty.
+    This drives openpyxl's sheet parser (an internal of openpyxl, pinned in requirements.txt).
     """
     from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
