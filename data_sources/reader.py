@@ -393,14 +393,37 @@ def _is_footer(row: tuple) -> bool:
 # --- Reading ---------------------------------------------------------------------------------------
 
 
-def read(source: Source, s: LoadSpec, *, file_name: str) -> Table:
+def sheet_names(source: Source, *, file_name: str) -> list[str]:
+    """The worksheet names of an .xlsx (by content), checked as `read` checks it; [] for .xls/.csv.
+
+    For callers that read each sheet on its own (`read(..., sheet=name)`): opening the workbook
+    with openpyxl directly would skip the package checks (a bomb takes gigabytes right there).
+    """
+    data = _source_bytes(source)
+    if data[:4] != b"PK\x03\x04":
+        return []
+    read_guard.check_xlsx_package(data)
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a damaged package
+        raise ReadError(read_guard.damaged(".xlsx")) from exc
+    try:
+        return [ws.title for ws in wb.worksheets]
+    finally:
+        wb.close()
+
+
+def read(source: Source, s: LoadSpec, *, file_name: str, sheet: str | None = None) -> Table:
     """Reads the sheet of the file that holds the spec's headers; raises ReadError (Chinese).
 
+    `sheet` reads that worksheet only (an .xlsx with one sheet per month, see `sheet_names`).
     Any input ends in a Table or a ReadError: an error a parser raises on a damaged file that the
     checks above did not foresee is reported as a damaged file, never as a traceback.
     """
     try:
-        return _read(source, s, file_name=file_name)
+        return _read(source, s, file_name=file_name, only=sheet)
     except ReadError:
         raise
     except MemoryError as exc:
@@ -421,12 +444,14 @@ def _clean(value: object, where: list[str]) -> object:
     return text
 
 
-def _read(source: Source, s: LoadSpec, *, file_name: str) -> Table:
+def _read(source: Source, s: LoadSpec, *, file_name: str, only: str | None = None) -> Table:
     data = _source_bytes(source)
     budget = read_guard.Budget()
     names = _names(s)
     best: tuple[int, str, list[tuple], Iterable[tuple], int, int, dict[int, Field]] | None = None
     for sheet, rows in _sheets(data, file_name, budget):
+        if only is not None and sheet != only:
+            continue  # not parsed: the rows are a generator
         it = iter(rows)
         head = [tuple(r) for _, r in zip(range(HEADER_SEARCH_ROWS), it, strict=False)]
         first, last, cols = _locate_header(head, names)
