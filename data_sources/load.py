@@ -583,6 +583,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     except preflight.PreflightError as exc:
         return fail(exc.message)
+    except writer.InsertError as exc:  # rolled back: the warehouse is as it was
+        return fail(exc.message)
     except SQLAlchemyError as exc:
         return fail(preflight.interrupted_message(exc))
     finally:

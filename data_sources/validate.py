@@ -20,7 +20,7 @@ import pandas as pd
 from sqlalchemy import Connection, and_, not_, or_, select
 from sqlalchemy import Table as SaTable
 
-from data_sources import schema, synonyms
+from data_sources import ranges, schema, synonyms
 from data_sources.load_specs import Field, LoadSpec, Problem
 from data_sources.reader import Table, as_date, norm
 from metrics import settings
@@ -329,6 +329,7 @@ def validate(conn: Connection, table: Table, s: LoadSpec) -> tuple[pd.DataFrame,
                 )
                 bad_rows.add(int(row))
 
+    problems += ranges.out_of_range(typed, s, sheet, header_of, bad_rows)  # adds to bad_rows
     good = typed.loc[[r for r in typed.index if r not in bad_rows]]
     problems += _duplicates(good, s, sheet, header_of)
     problems += _totals(table, typed, bad_rows, s, header_of)
@@ -424,6 +425,10 @@ def _totals(
         is_sub = total.label == "小计"
         start = start_sub if is_sub else start_total
         rows = [r for r in typed.index if start < r < total.row]
+        if not rows:
+            # A total directly under the header (a common layout) totals the rows below it.
+            end = next((t.row for t in table.totals if t.row > total.row), math.inf)
+            rows = [r for r in typed.index if total.row < r < end]
         for f in summable:
             value = total.values.get(f.column)
             if value is None:

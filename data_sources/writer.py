@@ -6,12 +6,15 @@ The one write path of the project: the demo generator uses it now, importers use
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 from collections.abc import Iterator, Mapping
 
+import duckdb
 import pandas as pd
 from sqlalchemy import Connection, Engine, Table, insert
+from sqlalchemy.exc import DataError, IntegrityError
 
 from data_sources.schema import LOAD_ORDER, load_log, metadata
 
@@ -38,11 +41,64 @@ def _records(frame: pd.DataFrame) -> Iterator[list[dict]]:
         yield [dict(zip(columns, row, strict=True)) for row in rows]
 
 
+class InsertError(Exception):
+    """The warehouse refused rows during an insert; `message` says so in Chinese.
+
+    The validation checks every value against its column first (`data_sources.ranges`), so this
+    is the safety net for what it could not foresee; the transaction is rolled back by the caller's
+    ``engine.begin()`` block as the error leaves it.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# The warehouse refusing the data itself. A lost connection (OperationalError) is not one: it
+# keeps its own type, for the connection messages of the callers.
+DATA_ERRORS = (
+    DataError,
+    IntegrityError,
+    duckdb.ConversionException,
+    duckdb.OutOfRangeException,
+    duckdb.ConstraintException,
+    OverflowError,  # a driver converting a Python int that its type cannot hold
+)
+
+
+def _insert_message(table: Table, exc: BaseException) -> str:
+    what = table.comment or table.name
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    # The drivers' words for a value beyond its column (DuckDB: "could not cast … to DECIMAL").
+    if any(
+        k in text for k in ("out of range", "overflow", "precision", "exceed", "could not cast")
+    ):
+        cause = "有数值超出允许范围"
+    elif any(k in text for k in ("duplicate", "unique", "primary key")):
+        cause = "有重复的记录"
+    elif any(k in text for k in ("too long", "data too long", "string")):
+        cause = "有内容过长"
+    else:
+        cause = "有数据不符合数据表的要求"
+    return f"写入“{what}”时数据仓库拒绝了数据({cause}),未作修改。请核对文件中的数值后重新导入。"
+
+
 def insert_frame(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
-    """Inserts a frame whose columns are the table's; returns the row count."""
+    """Inserts a frame whose columns are the table's; returns the row count.
+
+    Raises InsertError (Chinese) when the warehouse refuses a row.
+    """
     frame = frame[[c.name for c in table.columns if c.name in frame.columns]]
     if frame.empty:
         return 0
+    try:
+        _insert(conn, table, frame)
+    except DATA_ERRORS as exc:
+        raise InsertError(_insert_message(table, exc)) from exc
+    return len(frame)
+
+
+def _insert(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
     if conn.dialect.name == "duckdb":
         # DuckDB scans a registered DataFrame natively: far faster than executemany.
         raw = conn.connection.driver_connection
@@ -53,11 +109,13 @@ def insert_frame(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
             # Identifiers come from the declared schema, never from input.
             conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM {view}')
         finally:
-            raw.unregister(view)
+            # After a failed INSERT the transaction is aborted and unregister fails as well; its
+            # error must not hide the INSERT's own.
+            with contextlib.suppress(duckdb.Error):
+                raw.unregister(view)
     else:
         for chunk in _records(frame):
             conn.execute(insert(table), chunk)
-    return len(frame)
 
 
 def record_load(

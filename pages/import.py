@@ -16,7 +16,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from auth import session as auth_session
-from data_sources import areas, reader, templates
+from data_sources import areas, reader, templates, writer
 from data_sources.load import load_file, problems_frame, problems_xlsx
 from data_sources.load_specs import LOAD_STEPS, MAX_FILE_MB, MAX_ROWS, SPECS, spec
 from metrics import service
@@ -159,6 +159,9 @@ def _run(confirm: bool, accept: bool) -> None:
             accept_warnings=accept,
             replace_period=replace_period,
         )
+    except writer.InsertError as exc:  # rolled back: the warehouse is as it was
+        st.error(exc.message)
+        st.stop()
     except SQLAlchemyError as exc:
         st.error(
             f"写入数据仓库失败({type(exc).__name__}),数据仓库未作修改。"
