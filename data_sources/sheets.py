@@ -1,16 +1,14 @@
 """Workbooks with several data sheets (one sheet per month is common): read them all.
 
 `data_sources.reader.read` reads the one sheet that best matches the kind's headers. Here every
-sheet of an .xlsx is offered to it on its own (a copy of the workbook holding that sheet only),
-so the reader's rules apply unchanged to each; sheets without the kind's headers (说明, 汇总 by
+sheet of an .xlsx is read on its own (`reader.read(..., sheet=name)`, with the reader's bounds
+and package checks), so the reader's rules apply unchanged to each; sheets without the kind's headers (说明, 汇总 by
 another layout) are skipped and named. For .xls and .csv the reader's single sheet is used and
 the caller tells the user which sheet was read.
 """
 
 from __future__ import annotations
 
-import io
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,35 +23,11 @@ class Sheets:
     note: str = ""  # what was read, for the user
 
 
-def _sheet_names(data: bytes) -> list[str]:
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        return []
-    try:
-        return list(wb.sheetnames)
-    finally:
-        wb.close()
-
-
-def _only(data: bytes, keep: str) -> bytes:
-    from openpyxl import load_workbook
-
-    wb = load_workbook(io.BytesIO(data), data_only=True)
-    for ws in list(wb.worksheets):
-        if ws.title != keep:
-            wb.remove(ws)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
 def read_sheets(data: bytes, s: LoadSpec, *, file_name: str) -> Sheets:
     """Every data sheet of the file as reader Tables; raises reader.ReadError as read() does."""
     ext = Path(file_name).suffix.lower()
-    names = _sheet_names(data) if ext in (".xlsx", ".xlsm") else []
+    # The reader's own sheet list: it checks the package (size, ratio, parts) first.
+    names = reader.sheet_names(data, file_name=file_name) if ext in (".xlsx", ".xlsm") else []
     if len(names) <= 1:
         table = reader.read(data, s, file_name=file_name)
         note = ""
@@ -64,7 +38,7 @@ def read_sheets(data: bytes, s: LoadSpec, *, file_name: str) -> Sheets:
     skipped: list[str] = []
     for name in names:
         try:
-            tables.append(reader.read(_only(data, name), s, file_name=file_name))
+            tables.append(reader.read(data, s, file_name=file_name, sheet=name))
         except reader.ReadError:
             skipped.append(name)
     if not tables:
