@@ -305,7 +305,7 @@ def evaluate_with(fetch: Fetch, year: int, month: int) -> Evaluation:
 def evaluate(conn: Engine | Connection, year: int, month: int) -> Evaluation:
     """The breaches of (year, month) in a warehouse, seen county-wide.
 
-    >>> # evaluate(engine, 2026, 10).breaches[0].figures["text"]
-    >>> # '某镇参保任务完成率80.00%,落后时序进度15.00个百分点'
+    For example ``evaluate(engine, 2026, 10).breaches[0].figures["text"]`` reads
+    '冈上镇参保任务完成率92.52%,落后时序进度6.43个百分点' on the demo warehouse.
     """
     return evaluate_with(lambda spec: execute(conn, spec, SYSTEM_VIEWER), year, month)

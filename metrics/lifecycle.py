@@ -272,7 +272,7 @@ def assign(
         raise CaseError("只有局领导和科室人员可以派发督办事项。")
     _not_final(case, "派发")
     if due_date < today:
-        raise CaseError(f"办理期限{due_date:%Y-%m-%d}早于今天({today:%Y-%m-%d}),请重新选择。")
+        raise CaseError(f"办理期限{due_date:%Y-%m-%d}早于今天（{today:%Y-%m-%d}），请重新选择。")
     where = township_name or case.township or ""
     if owner_kind == OFFICER:
         if owner_user is None:
