@@ -33,6 +33,7 @@ from openpyxl.styles import Font, PatternFill
 from sqlalchemy import Engine, and_, delete, func, or_, select
 
 from data_sources import reader, writer
+from data_sources.cases import after_load
 from data_sources.load_specs import SPECS, LoadSpec, Problem, spec
 from data_sources.schema import load_log
 from data_sources.validate import validate
@@ -151,6 +152,7 @@ def load_file(
             checksum=checksum,
             loaded_by=(user or "unknown")[:64],
         )
+    after_load(engine)  # 预警督办: evaluate the newest loaded month's warning rules into cases
     log.info("loaded %s rows of %s (%s) from %s by %s", rows, tbl.name, period, name, user)
     return LoadResult(True, rows, [], replaced=max(int(replaced), 0), period=period, table=s.title)
 
