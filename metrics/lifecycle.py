@@ -102,6 +102,10 @@ class Case:
     def is_open(self) -> bool:
         return self.status not in FINAL
 
+    def new_in(self, ym: int) -> bool:
+        """Opened (or back after a gap) in month `ym` and not yet dispatched."""
+        return self.status == NEW and self.latest_month == ym and self.consecutive == 1
+
     def overdue(self, today: dt.date) -> bool:
         """Past its due date and not closed."""
         return self.is_open and self.due_date is not None and self.due_date < today
