@@ -112,7 +112,7 @@ def config_from(push: Mapping, env: Mapping[str, str]) -> PushConfig:
 
     Environment: PUSH_SMTP_HOST, PUSH_SMTP_PORT, PUSH_SMTP_USER, PUSH_SMTP_PASSWORD,
     PUSH_SMTP_FROM, PUSH_SMTP_TO (comma separated), PUSH_SMTP_SSL, PUSH_SMTP_STARTTLS (1/0),
-    PUSH_WEBHOOK_URL, PUSH_WEBHOOK_STYLE, PUSH_LINK.
+    PUSH_WEBHOOK_URL, PUSH_WEBHOOK_STYLE, PUSH_LINK, PUSH_ATTEMPTS, PUSH_BACKOFF_SECONDS.
     """
     smtp = dict(push.get("smtp", {}))
     for key in ("host", "port", "user", "password", "from", "to", "ssl", "starttls"):
@@ -155,11 +155,21 @@ def config_from(push: Mapping, env: Mapping[str, str]) -> PushConfig:
         for t in push.get("township", [])
         if t.get("code")
     )
+    try:
+        attempts = int(env.get("PUSH_ATTEMPTS") or push.get("attempts", settings.PUSH_ATTEMPTS))
+        backoff = float(
+            env.get("PUSH_BACKOFF_SECONDS")
+            or push.get("backoff_seconds", settings.PUSH_BACKOFF_SECONDS)
+        )
+    except ValueError as exc:
+        raise PushError("推送重试次数和间隔必须是数字(attempts、backoff_seconds)。") from exc
     return PushConfig(
         smtp=smtp_cfg,
         webhook=hook_cfg,
         townships=towns,
         link=str(env.get("PUSH_LINK") or push.get("link", "")),
+        attempts=max(1, attempts),
+        backoff=max(0.0, backoff),
     )
 
 
