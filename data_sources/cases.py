@@ -281,6 +281,33 @@ def history(engine: Engine, case_id: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[c.name for c in case_event.columns])
 
 
+def badges(engine: Engine, texts: Iterable[str]) -> dict[str, str]:
+    """For 总览's warning list: warning text -> ' · 督办:已派发,第3个月' of its open case.
+
+    The overview and the cases build the same sentence with metrics.alerts, so the text is the
+    key. Cases are county-wide work items; the overview is a county page. Never fails a page:
+    no case table yet (or a read-only warehouse) gives no badges.
+    """
+    wanted = set(texts)
+    if not wanted:
+        return {}
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(case_table).where(case_table.c.status.notin_(sorted(L.FINAL)))
+            ).all()
+    except Exception:
+        return {}
+    out = {}
+    for row in rows:
+        case = _case(row)
+        text = str(case.figures.get("text", ""))
+        if text in wanted:
+            level = "约谈," if case.level == L.TALK else ""
+            out[text] = f" · 督办:{case.status},{level}连续{case.consecutive}个月"
+    return out
+
+
 # --- writing -------------------------------------------------------------------------------
 
 

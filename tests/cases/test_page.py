@@ -150,3 +150,16 @@ def test_an_officer_cannot_answer_another_townships_case_even_by_id(warehouse: E
     )
     with pytest.raises(L.CaseError, match="无权查看"):
         S.act(warehouse, other.case_id, other.version, xt, step)
+
+
+def test_the_overview_shows_each_warnings_case_status_and_age(warehouse: Engine) -> None:
+    at = login("staff")
+    at.switch_page(str(PROJECT_ROOT / "pages" / "overview.py"))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    lines = [m.value for m in at.markdown if "[●]" in m.value]
+    by_text = {str(c.figures["text"]): c for c in S.list_cases(warehouse, STAFF)}
+    matched = [(line, c) for line in lines for text, c in by_text.items() if text in line]
+    assert len(matched) >= 5
+    for line, case in matched:
+        assert line.endswith(f" · 督办:{case.status},连续{case.consecutive}个月"), line
