@@ -27,6 +27,7 @@ import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Engine, insert, select
@@ -192,17 +193,43 @@ def load_config(
 AttachmentBuilder = Callable[[Engine, Period, str | None], list[Attachment]]
 
 
-def briefing_attachments(engine: Engine, period: Period, township: str | None) -> list[Attachment]:
-    """The briefing PPT (title and 运行情况 paragraph) for the county or one township.
+def briefing_attachments(
+    engine: Engine, period: Period, township: str | None, *, with_charts: bool = True
+) -> list[Attachment]:
+    """The briefing PPT of 汇报材料 (exports.briefing): title, 运行情况 paragraph and, with
+    `with_charts`, one slide per headline chart (about 20 seconds to draw).
 
-    The default attachment builder; the monthly pack zip can replace it (a parameter of `run`).
+    The default attachment builder; the monthly pack can replace it (a parameter of `run`).
     """
     from exports.briefing import briefing_pptx
 
     paragraph = report_text(engine, period, township)
     scope = "全县" if township is None else township_name(engine, township)
-    deck = briefing_pptx(paragraph, [], scope, period.label(), f"数据截至{period.label()}末")
+    cutoff = f"数据截至:{period.year}年{period.month}月"
+    slides = _chart_slides(engine, period, township, scope, cutoff) if with_charts else []
+    deck = briefing_pptx(paragraph, slides, scope, period.label(), cutoff)
     return [Attachment(f"{scope}{period.label()}医保工作汇报材料.pptx", deck, PPTX)]
+
+
+def _chart_slides(
+    engine: Engine, period: Period, township: str | None, scope: str, cutoff: str
+) -> list[tuple[str, bytes, str]]:
+    from exports.headlines import headline_charts
+    from exports.images import chart_png
+    from metrics.execute import execute
+    from ui.charts import ChartText, stacked
+
+    viewer = _viewer(township)
+    source = f"数据来源:县医疗保障局医保决策驾驶舱  {cutoff}"
+    charts = headline_charts(
+        lambda spec: execute(engine, spec, viewer),
+        period,
+        township,
+        lambda subject, unit: stacked(
+            ChartText(f"{scope} {period.label()} {subject}", unit, source)
+        ),
+    )
+    return [(h.subject, chart_png(h.chart, scale=2), h.note) for h in charts]
 
 
 def _viewer(township: str | None) -> Viewer:
@@ -331,7 +358,8 @@ def webhook_payload(style: str, message: Message, link: str) -> dict:
             "msgtype": "markdown",
             "markdown": {"title": message.subject, "text": message.markdown},
         }
-    return {"msgtype": "markdown", "markdown": {"content": message.markdown}, "link": link}
+    del link  # in the markdown already; the robots refuse unknown fields
+    return {"msgtype": "markdown", "markdown": {"content": message.markdown}}
 
 
 def post_json(url: str, payload: dict, timeout: float = 15.0) -> None:
@@ -487,6 +515,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--year", type=int, help="年份(默认:最新已加载月份)")
     parser.add_argument("--month", type=int, help="月份(默认:最新已加载月份)")
     parser.add_argument("--force", action="store_true", help="该月已推送过也重新发送")
+    parser.add_argument("--no-charts", action="store_true", help="汇报PPT不含图表页(更快)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
     from data_sources.config import warehouse_url
@@ -517,7 +546,8 @@ def main(argv: list[str] | None = None) -> int:
                 return 2
             year, month = latest
         S.evaluate_month(engine, year, month, username="push")  # idempotent
-        outcome = run(engine, config, year, month, force=args.force)
+        builder = partial(briefing_attachments, with_charts=not args.no_charts)
+        outcome = run(engine, config, year, month, force=args.force, attachments=builder)
     except Exception as exc:  # a scheduled command reports in Chinese, never a traceback
         log.debug("push failed", exc_info=True)
         print(f"月度推送失败:{type(exc).__name__}。请检查数据仓库连接和推送配置。", file=sys.stderr)
