@@ -349,11 +349,18 @@ def act(
         return _save(conn, moved, events, now)
 
 
-def evaluate_month(engine: Engine, year: int, month: int, *, username: str = "system") -> dict:
-    """Evaluates the warning rules for a month and records the cases (idempotent)."""
+def evaluate_month(
+    engine: Engine,
+    year: int,
+    month: int,
+    *,
+    username: str = "system",
+    only: frozenset[str] | None = None,
+) -> dict:
+    """Evaluates the warning rules (all, or `only`) for a month into cases (idempotent)."""
     from metrics.breaches import evaluate
 
-    return record_evaluation(engine, evaluate(engine, year, month), username=username)
+    return record_evaluation(engine, evaluate(engine, year, month, only), username=username)
 
 
 def latest_month(engine: Engine) -> tuple[int, int] | None:
@@ -369,11 +376,28 @@ def latest_month(engine: Engine) -> tuple[int, int] | None:
 
 
 def after_load(engine: Engine) -> None:
-    """Hook for the import: evaluates the newest loaded month. Never fails the load."""
+    """Hook for the import: evaluates the rules the newest load can change, for its month.
+
+    Reads the newest load_log line (table and 数据截至), so the hook needs no argument. Never
+    fails the load.
+    """
+    from data_sources.schema import load_log
+    from metrics.breaches import TABLE_RULES
+
     try:
-        latest = latest_month(engine)
-        if latest is not None:
-            evaluate_month(engine, *latest)
+        with engine.connect() as conn:
+            row = conn.execute(
+                select(load_log.c.table_name, load_log.c.period_end)
+                .order_by(load_log.c.load_id.desc())
+                .limit(1)
+            ).first()
+        if row is None:
+            return
+        only = TABLE_RULES.get(row.table_name)
+        if only is not None and not only:
+            return  # e.g. assistance: no warning rule reads it
+        day = pd.Timestamp(row.period_end)
+        evaluate_month(engine, day.year, day.month, only=only)
     except Exception:  # the load itself is committed; the next load or the CLI evaluates again
         log.exception("evaluating warning cases after a load failed")
 

@@ -42,10 +42,13 @@ def test_a_monthly_load_evaluates_the_newest_month(warehouse: Engine, tmp_path: 
     )
     result = load_file(warehouse, path, "enrollment", user="tester")
     assert result.ok, result.problems
-    expected = evaluate(warehouse, 2026, 10)
+    # An enrollment load re-evaluates the enrollment rule only, for the loaded month.
+    expected = evaluate(warehouse, 2026, 10, frozenset({ENROLL}))
+    assert expected.rules == {ENROLL}
     assert _count(warehouse) == len(expected.breaches) > 0
     cases = S.list_cases(warehouse, STAFF)
     assert {c.latest_month for c in cases} == {202610}
+    assert {c.rule for c in cases} == {ENROLL}
     # Loading the same file again changes no case.
     versions = {c.case_id: c.version for c in cases}
     assert load_file(warehouse, path, "enrollment", user="tester").ok
