@@ -9,6 +9,7 @@ someone else has changed since is refused (nothing overwritten) with a message.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from functools import partial
 
 import pandas as pd
@@ -24,6 +25,7 @@ from metrics import service, settings
 from metrics.breaches import RULES
 from ui import layout, state
 
+log = logging.getLogger("yibao.cases")
 f = state.current()
 layout.header("预警督办", f)
 user = auth_session.current_user()
@@ -53,7 +55,12 @@ def _evaluate_latest() -> None:
     if latest is None:
         st.session_state["_cases_note"] = "尚无已加载的数据,无法评估预警。"
         return
-    counts = S.evaluate_month(engine, *latest, username=user.username)
+    try:
+        counts = S.evaluate_month(engine, *latest, username=user.username)
+    except Exception:  # a callback's failure would otherwise escape the page's error handling
+        log.exception("evaluating cases from the page failed")
+        st.session_state["_cases_eval_error"] = "预警评估失败,请稍后重试或联系系统管理员。"
+        return
     st.session_state["_cases_note"] = S.summary_text(counts, *latest)
 
 
@@ -71,6 +78,8 @@ if is_assigner:
 note = st.session_state.pop("_cases_note", None)
 if note:
     st.success(note)
+if "_cases_eval_error" in st.session_state:
+    st.error(st.session_state.pop("_cases_eval_error"))
 
 # --- filters -----------------------------------------------------------------------------
 c1, c2, c3 = st.columns([2, 2, 1])
@@ -148,9 +157,11 @@ case_id = st.selectbox(
     key="cases_pick",
 )
 case = by_id[case_id]
+# A step is checked against the version the *previous* run showed (the screen the user filled
+# in); this run then shows, and remembers, the current one.
 seen_key = f"_case_seen_{case.case_id}"
-if seen_key not in st.session_state:
-    st.session_state[seen_key] = case.version
+seen = int(st.session_state.get(seen_key, case.version))
+st.session_state[seen_key] = case.version
 
 where = town_names.get(case.township or "", "全县")
 st.markdown(f"##### {case.subject_name}({where})· {case.status} · {case.level}")
@@ -185,7 +196,7 @@ if not events.empty:
 def _do(step) -> None:
     """Runs a step at the version this screen showed; messages instead of exceptions."""
     try:
-        saved = S.act(engine, case.case_id, st.session_state[seen_key], user, step)
+        saved = S.act(engine, case.case_id, seen, user, step)
     except L.CaseError as exc:
         st.session_state["_cases_error"] = exc.message
         return
@@ -196,9 +207,6 @@ def _do(step) -> None:
 error = st.session_state.pop("_cases_error", None)
 if error:
     st.error(error)
-    if st.button("刷新事项", key="cases_refresh"):
-        st.session_state.pop(seen_key, None)
-        st.rerun()
 done = st.session_state.pop("_cases_done", None)
 if done:
     st.success(done)
