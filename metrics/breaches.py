@@ -18,7 +18,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine
 
 from data_sources import codes
-from metrics import alerts, compare, settings
+from metrics import alerts, compare, present, settings, suppress
 from metrics.execute import Result, execute
 from metrics.model import Period, QuerySpec, Viewer
 
@@ -235,16 +235,21 @@ def _months_payable(fetch: Fetch, period: Period) -> list[Breach] | None:
 
 
 def _poverty(fetch: Fetch, period: Period) -> list[Breach] | None:
+    """Townships with new poverty-return flags in the month itself.
+
+    Cases are read by 科室人员 and leave the system in the monthly push, so a small count
+    (1..SMALL_CELL_THRESHOLD, metrics.suppress) is kept and shown as '<10', never as the number.
+    """
     month_only = Period(period.year, period.month, "month")
     result = fetch(QuerySpec.make(["alert_persons"], month_only, ["township"]))
     if result.frame.empty:
         return None
+    frame = result.frame.dropna(subset=["alert_persons"])
+    frame = frame[frame["alert_persons"].astype(float) > 0]
+    small = suppress.small_rows(frame, ["alert_persons"], settings.SMALL_CELL_THRESHOLD)
     out = []
-    for _, r in result.frame.iterrows():
-        persons = r["alert_persons"]
-        if pd.isna(persons) or float(persons) <= 0:
-            continue
-        n = int(persons)
+    for (_, r), hidden in zip(frame.iterrows(), small, strict=True):
+        persons: int | str = present.SUPPRESSED_COUNT if hidden else int(r["alert_persons"])
         out.append(
             Breach(
                 area=RULES[POVERTY][0],
@@ -256,24 +261,13 @@ def _poverty(fetch: Fetch, period: Period) -> list[Breach] | None:
                 year=period.year,
                 month=period.month,
                 figures={
-                    "persons": n,
-                    "text": f"{r['township_name']}当月新增防返贫监测预警{n}人,需及时核查帮扶",
+                    "persons": persons,
+                    "text": f"{r['township_name']}当月新增防返贫监测预警{persons}人,需及时核查帮扶",
                 },
                 severity="amber",
             )
         )
     return out
-
-
-# The flow each rule's area must have *in the month itself* for the rule to be evaluated: the
-# year-to-date figures of a month not loaded yet would repeat the previous month's.
-PRESENCE: dict[str, str] = {
-    ENROLL: "enrolled",
-    PROCUREMENT: "proc_purchased",
-    DRG: "drg_paid",
-    MONTHS_PAYABLE: "fund_income",
-    POVERTY: "alert_persons",
-}
 
 
 # Which rules a load of a warehouse table can change (the import evaluates only those). A table
@@ -290,6 +284,17 @@ TABLE_RULES: dict[str, frozenset[str]] = {
     "drg_case": frozenset({DRG}),
     "assistance": frozenset(),
     "township_population": frozenset(),
+}
+
+
+# The flow each rule's area must have *in the month itself* for the rule to be evaluated: the
+# year-to-date figures of a month not loaded yet would repeat the previous month's.
+PRESENCE: dict[str, str] = {
+    ENROLL: "enrolled",
+    PROCUREMENT: "proc_purchased",
+    DRG: "drg_paid",
+    MONTHS_PAYABLE: "fund_income",
+    POVERTY: "alert_persons",
 }
 
 
