@@ -235,3 +235,69 @@ def test_invariants_of_any_history(history) -> None:
                 break
             run_len += 1
         assert case.consecutive == run_len
+
+
+def test_a_county_case_goes_to_a_section() -> None:
+    fund = L.Case(
+        rule="months_payable",
+        subject_kind="scheme",
+        subject_code="employee",
+        subject_name="城镇职工医保",
+        area="基金收支",
+        township=None,
+        first_month=202610,
+        latest_month=202610,
+        consecutive=1,
+    )
+    with pytest.raises(L.CaseError, match="全县层面的事项请派发给股室"):
+        _assign(fund)
+    case, _ = _assign(fund, owner_kind=L.SECTION, owner="基金监管股", owner_user=None)
+    assert (case.owner_kind, case.owner, case.status) == (L.SECTION, "基金监管股", L.DISPATCHED)
+    assert not L.can_see(case, OFFICER1)  # no township: county roles only
+    assert L.can_answer(case, STAFF) and not L.can_answer(case, OFFICER1)
+
+
+USERS = [LEADER, STAFF, OFFICER1, OFFICER2, PLANNER]
+STEPS = st.lists(
+    st.tuples(
+        st.sampled_from(["assign", "answer", "close", "destroy", "send_back"]),
+        st.sampled_from(USERS),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(STEPS)
+def test_any_sequence_of_steps_keeps_the_rules(steps) -> None:
+    case = _open_case(T1)
+    for action, who in steps:
+        before = case
+        try:
+            if action == "assign":
+                case, _ = L.assign(
+                    case,
+                    who,
+                    owner_kind=L.OFFICER,
+                    owner="lt",
+                    owner_user=OFFICER1,
+                    due_date=TODAY,
+                    note="",
+                    today=TODAY,
+                )
+            elif action == "answer":
+                case, _ = L.answer(
+                    case, who, measures="措施", progress="", answer_date=TODAY, today=TODAY
+                )
+            elif action in ("close", "destroy"):
+                outcome = L.DONE if action == "close" else L.CLOSED
+                case, _ = L.close(case, who, outcome=outcome)
+            else:
+                case, _ = L.send_back(case, who, note="补充")
+        except L.CaseError as exc:
+            assert exc.message and case is before  # a refused step changes nothing
+            continue
+        assert case.status in L.STATUSES
+        # Nobody outside 莲塘镇 ever moved the case; a closed case never moved again.
+        assert who is not OFFICER2 and who is not PLANNER
+        assert before.is_open

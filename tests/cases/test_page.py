@@ -117,6 +117,16 @@ def test_assign_then_answer_then_a_stale_screen(warehouse: Engine) -> None:
     next(b for b in at.button if b.label == "确定").click().run()
     assert any("刚被其他人修改过" in e.value for e in at.error)
     assert S.get_case(warehouse, target.case_id, STAFF).status == L.IN_PROGRESS
+    # The screen now shows the answer; 退回 without a reason is refused, with one it is done.
+    at.text_input(key="cases_reason").input("")
+    next(b for b in at.button if b.label == "确定").click().run()
+    assert [e.value for e in at.error] == ["请填写退回原因。"]
+    at.text_input(key="cases_reason").input("措施不具体,请补充")
+    next(b for b in at.button if b.label == "确定").click().run()
+    assert not at.error, [e.value for e in at.error]
+    back = S.get_case(warehouse, target.case_id, STAFF)
+    assert back.status == L.DISPATCHED
+    assert S.history(warehouse, target.case_id).iloc[-1].note == "措施不具体,请补充"
 
 
 def test_the_export_writes_the_visible_list(warehouse: Engine) -> None:
