@@ -552,6 +552,12 @@ def main(argv: list[str] | None = None) -> int:
         log.debug("push failed", exc_info=True)
         print(f"月度推送失败:{type(exc).__name__}。请检查数据仓库连接和推送配置。", file=sys.stderr)
         return 1
+    if not (outcome.sent or outcome.skipped or outcome.failed):
+        print(
+            "未配置收件人:请在 [push.smtp] 的 to 或 [[push.township]] 中填写收件人。",
+            file=sys.stderr,
+        )
+        return 2
     for label in outcome.sent:
         print(f"已推送:{label}")
     if outcome.skipped:
