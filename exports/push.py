@@ -156,6 +156,8 @@ def config_from(push: Mapping, env: Mapping[str, str]) -> PushConfig:
         for t in push.get("township", [])
         if t.get("code")
     )
+    if smtp_cfg is None and any(t.to for t in towns):
+        raise PushError("乡镇收件人填写了邮箱,但未配置发信服务器([push.smtp] 的 host、from)。")
     try:
         attempts = int(env.get("PUSH_ATTEMPTS") or push.get("attempts", settings.PUSH_ATTEMPTS))
         backoff = float(

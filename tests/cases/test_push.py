@@ -298,6 +298,8 @@ def test_config_from_secrets_and_environment() -> None:
     assert cfg.townships == (push.TownshipRecipient(XIANGTANG, ("xt@b", "xt2@b")),)
     with pytest.raises(push.PushError, match="未配置发件人"):
         push.config_from({"smtp": {"host": "mail"}}, {})
+    with pytest.raises(push.PushError, match="未配置发信服务器"):
+        push.config_from({"township": [{"code": XIANGTANG, "to": ["xt@b"]}]}, {})
     assert push.config_from({}, {}).empty
 
 
