@@ -311,18 +311,26 @@ def badges(engine: Engine, texts: Iterable[str]) -> dict[str, str]:
 # --- writing -------------------------------------------------------------------------------
 
 
-def record_evaluation(engine: Engine, evaluation: Evaluation, *, username: str = "system") -> dict:
-    """Applies a month's evaluation to the stored cases in one transaction; counts by action."""
-    ensure_tables(engine)
+def _apply(engine: Engine, evaluation: Evaluation, username: str) -> dict:
     counts = dict.fromkeys(("open", "continue", "propose", "reopen", "escalate"), 0)
     now = _now()
     with engine.begin() as conn:
-        changes = L.apply_evaluation(all_cases(conn), evaluation, username=username)
-        for case, events in changes:
+        for case, events in L.apply_evaluation(all_cases(conn), evaluation, username=username):
             _save(conn, case, events, now)
             for e in events:
                 counts[e.action] = counts.get(e.action, 0) + 1
     return counts
+
+
+def record_evaluation(engine: Engine, evaluation: Evaluation, *, username: str = "system") -> dict:
+    """Applies a month's evaluation to the stored cases in one transaction; counts by action."""
+    ensure_tables(engine)
+    try:
+        return _apply(engine, evaluation, username)
+    except L.CaseError:
+        # Someone saved a case while the month was being applied: nothing was written. Apply
+        # the month once more, to the cases as they are now.
+        return _apply(engine, evaluation, username)
 
 
 def act(
