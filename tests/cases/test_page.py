@@ -78,6 +78,12 @@ def test_the_officer_sees_only_their_township(warehouse: Engine) -> None:
     assert {f"{i}号" for i in shown["编号"]} == {o.split(" ")[0] for o in listed(at)}
     assert {int(o.split("号")[0]) for o in listed(at)} == mine
     # No step for assigning on the officer's screen; nothing to answer before a case is assigned.
+    unassigned = next(
+        c.case_id
+        for c in S.list_cases(warehouse, STAFF)
+        if c.township == XIANGTANG and c.owner is None
+    )
+    at.selectbox(key="cases_pick").set_value(unassigned).run()
     assert not any(b.label == "派发" for b in at.button)
     assert not any(b.label == "提交答复" for b in at.button)
 
