@@ -24,6 +24,7 @@ ACTIONS: tuple[str, ...] = ("export", "plan", "adopt", "import", "admin")
 # The read-only dashboard pages (url_path of ui.nav.PAGES).
 DASHBOARD = frozenset(
     {"overview", "enrollment", "fund", "assistance", "procurement", "drg", "township", "briefing"}
+    | {"cases"}  # 预警督办: the township officer sees only their own township's cases
 )
 
 ROLE_PAGES: dict[str, frozenset[str]] = {

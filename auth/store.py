@@ -66,6 +66,7 @@ ACTION_LABELS: dict[str, str] = {
     "import": "导入",
     "adopt": "采用方案",
     "user": "用户变更",
+    "case": "督办",  # 预警督办 steps (data_sources.cases)
 }
 
 WRONG_PASSWORD = "用户名或密码错误"

@@ -41,6 +41,7 @@ from openpyxl.styles import Font, PatternFill
 from sqlalchemy import Connection, Engine, and_, delete, func, or_, select, update
 
 from data_sources import plausibility, reader, schema, sheets, writer
+from data_sources.cases import after_load
 from data_sources.load_specs import LOAD_STEPS, SPECS, LoadSpec, Problem, load_order_text, spec
 from data_sources.validate import validate
 
@@ -457,6 +458,7 @@ def load_file(
             checksum=checksum,
             loaded_by=(user or "unknown")[:64],
         )
+    after_load(engine)  # 预警督办: evaluate the newest loaded month's warning rules into cases
     log.info("loaded %s rows of %s (%s) from %s by %s", rows, tbl.name, period, name, user)
     return LoadResult(
         True,

@@ -169,3 +169,29 @@ IMPORT_UNIT_SLIP_RATIO: float = 1_000.0
 # Setting. The user named in the load log, exports and the audit log when login is switched off
 # (YIBAO_LOGIN=0) on a real warehouse: a named local operator, never "demo".
 LOCAL_USER_NAME: str = "本机管理员"
+
+# --- 预警督办 (warning cases) and the monthly push -------------------------------------------
+
+# Setting. A breach that persists this many consecutive months escalates its case to 约谈.
+# Source: seed 004 (淮北: "对进度滞后的单位进行约谈"); the number of months is local practice
+# (DOMAIN.md, 督办), assumed 3 = one quarter of 月上报 (seed 003) without improvement. Adjustable.
+CASE_ESCALATE_MONTHS: int = 3
+
+# Setting. Sections (股室) a case may be assigned to besides a township officer. Assumption: the
+# usual sections of a county bureau; rename to the bureau's own.
+CASE_SECTIONS: tuple[str, ...] = (
+    "待遇保障股",
+    "基金监管股",
+    "医药服务管理股",
+    "规划财务和法规股",
+    "医保经办中心",
+)
+
+# Setting. Default due date offered when assigning: days from today (local practice, assumed
+# 15 days = half of the 月上报 cycle of seed 003).
+CASE_DUE_DAYS: int = 15
+
+# Setting. The monthly push: attempts per message and the pause between them (seconds, doubled
+# after each failure). Technical tunables, not policy.
+PUSH_ATTEMPTS: int = 3
+PUSH_BACKOFF_SECONDS: float = 5.0

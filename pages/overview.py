@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from data_sources import codes
+from data_sources.cases import badges as case_badges
 from metrics import alerts, compare, present, service, settings
 from metrics.model import QuerySpec
 from metrics.status import Status, months_payable_status
@@ -232,6 +233,7 @@ with right:
         )
     if not items:
         st.success("各项指标均未落后于时序进度。")
+    badge = case_badges(service.engine(), [i.text for i in items])  # 预警督办: status and age
     for item in items:
         color = "red" if item.severity is Status.RED else "orange"
-        st.markdown(f":{color}[●] **{item.area}**:{item.text}")
+        st.markdown(f":{color}[●] **{item.area}**:{item.text}{badge.get(item.text, '')}")

@@ -30,6 +30,7 @@ PAGES: tuple[PageDef, ...] = (
     PageDef("pages/drg.py", "DRG预算执行", "drg", ":material/local_hospital:"),
     PageDef("pages/planning.py", "任务分解", "planning", ":material/calculate:"),
     PageDef("pages/briefing.py", "汇报材料", "briefing", ":material/description:"),
+    PageDef("pages/cases.py", "预警督办", "cases", ":material/assignment_late:"),
     PageDef("pages/import.py", "数据导入", "import", ":material/upload:"),
     PageDef("pages/township.py", "乡镇详情", "township", ":material/location_city:"),
     PageDef("pages/audit.py", "操作日志", "audit", ":material/history:"),
