@@ -40,7 +40,9 @@ def test_a_monthly_load_evaluates_the_newest_month(warehouse: Engine, tmp_path: 
     path = fill_template(
         "enrollment", demo_rows(warehouse, "enrollment", 2026, 10), tmp_path / "e.xlsx"
     )
-    result = load_file(warehouse, path, "enrollment", user="tester")
+    # The demo's county seat enrolls more than it registers (commuters): a reminder to confirm.
+    confirmed = {"confirm": True, "accept_warnings": True}
+    result = load_file(warehouse, path, "enrollment", user="tester", **confirmed)
     assert result.ok, result.problems
     # An enrollment load re-evaluates the enrollment rule only, for the loaded month.
     expected = evaluate(warehouse, 2026, 10, frozenset({ENROLL}))
@@ -51,7 +53,7 @@ def test_a_monthly_load_evaluates_the_newest_month(warehouse: Engine, tmp_path: 
     assert {c.rule for c in cases} == {ENROLL}
     # Loading the same file again changes no case.
     versions = {c.case_id: c.version for c in cases}
-    assert load_file(warehouse, path, "enrollment", user="tester").ok
+    assert load_file(warehouse, path, "enrollment", user="tester", **confirmed).ok
     assert {c.case_id: c.version for c in S.list_cases(warehouse, STAFF)} == versions
 
 
