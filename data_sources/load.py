@@ -36,6 +36,7 @@ from data_sources import reader, writer
 from data_sources.load_specs import SPECS, LoadSpec, Problem, spec
 from data_sources.schema import load_log
 from data_sources.validate import validate
+from exports.safe import text_only
 
 log = logging.getLogger("yibao.load")
 
@@ -179,6 +180,7 @@ def problems_xlsx(problems: list[Problem]) -> bytes:
     for p in problems:
         ws.append([p.sheet, p.row, p.column, p.message])
     ws.freeze_panes = "A3"
+    text_only(wb)  # a file or sheet name like '=HYPERLINK(..)' stays text
     for col, width in zip("ABCD", (14, 8, 24, 90), strict=True):
         ws.column_dimensions[col].width = width
     out = io.BytesIO()
