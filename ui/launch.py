@@ -68,19 +68,20 @@ def running_server(
     port: int | None = None,
     env: dict[str, str] | None = None,
     timeout: float = 90,
+    address: str | None = "127.0.0.1",
 ) -> Iterator[tuple[str, int]]:
     """A dashboard server on 127.0.0.1 for browser tests and benchmarks; yields (base url, pid).
 
     The server does not watch its files (someone editing them must not reload it mid-run) and
-    is stopped when the block ends.
+    is stopped when the block ends. `address=None` leaves the interface to the configuration
+    (.streamlit/config.toml, STREAMLIT_SERVER_ADDRESS), as `manage.py run` does.
     """
     port = port or free_port()
-    environment = {**(env or {}), **os.environ, "WAREHOUSE_URL": warehouse_url}
+    environment = {**os.environ, **(env or {}), "WAREHOUSE_URL": warehouse_url}
     args = [
         "--server.port",
         str(port),
-        "--server.address",
-        "127.0.0.1",
+        *(["--server.address", address] if address else []),
         "--server.headless",
         "true",
         "--server.fileWatcherType",
