@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from tests.browser.test_browser import CHROMIUM_ARGS, _settle
 from ui.launch import APP, free_port, running_server
 
 PW = "password-17b"
+SWEEP = 3  # seconds between sweeps of generated downloads (ui.launch, 15 s by default)
 
 
 def _warehouse(demo_duckdb_path: Path, folder: Path) -> str:
@@ -49,7 +52,7 @@ def server(demo_duckdb_path: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     """Started as `manage.py run` starts it: no address flag, login on."""
     folder = tmp_path_factory.mktemp("server17")
     url = _warehouse(demo_duckdb_path, folder)
-    env = {"YIBAO_LOGIN": "1"}
+    env = {"YIBAO_LOGIN": "1", "YIBAO_EXPORT_SWEEP_SECONDS": str(SWEEP)}
     with running_server(url, folder / "streamlit.log", env=env, address=None) as (base, _pid):
         yield base
 
@@ -118,5 +121,39 @@ def test_deep_link_survives_login(server: str, browser) -> None:
         _settle(page)
         assert "DRG预算执行" in page.locator("h3").first.inner_text()
         assert "/drg" in page.url and "year=2023" in page.url and "month=10" in page.url
+    finally:
+        page.close()
+
+
+def _status(url: str) -> int:
+    """HTTP status of a plain request: no cookie, no session."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+@pytest.mark.browser
+def test_export_address_expires_promptly(server: str, browser) -> None:
+    page = browser.new_page(viewport={"width": 1366, "height": 768}, accept_downloads=True)
+    try:
+        page.goto(f"{server}/drg?year=2023&month=10")
+        page.wait_for_selector("text=医保决策驾驶舱 · 登录", timeout=60_000)
+        _login(page)
+        _settle(page)
+        with page.expect_download(timeout=60_000) as info:
+            page.get_by_role("button", name="导出Excel").first.click()
+        address = info.value.url
+        assert "/media/" in address and address.endswith(".xlsx")
+        # The address alone fetches the file for a moment (Streamlit checks no session)...
+        made = time.monotonic()
+        first = _status(address)
+        # ...and then not: within two sweeps, with no other script run on the server.
+        while _status(address) == 200:
+            assert time.monotonic() - made < 2 * SWEEP + 10, "the export is still served"
+            time.sleep(0.5)
+        assert _status(address) == 404
+        print(f"first fetch {first}, gone after {time.monotonic() - made:.1f}s")
     finally:
         page.close()
