@@ -16,6 +16,7 @@ def test_shipped_config_is_safe() -> None:
     assert config["server"]["address"] == "127.0.0.1"  # this machine only, unless configured
     assert config["server"]["enableAgentApi"] is False
     assert "trustedUserHeaders" not in config["server"]
+    assert config["client"]["disableDataExport"] is True  # tables' own CSV: unescaped, unlogged
 
 
 def test_no_unsafe_html_built_from_data() -> None:
