@@ -16,6 +16,7 @@ over months or kinds (one person in March and April counts once in 1-4月) and a
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import Connection
 
 from auth.roles import STAFF, TOWNSHIP, User, viewer_for
@@ -246,3 +248,28 @@ def test_viewers_with_the_right_see_exact_figures(conn: Connection) -> None:
         assert s["assist_times"] == math.floor(e["assist_times"] / 10 + 0.5) * 10
         assert s["assist_amount"] == math.floor(e["assist_amount"] / 10_000 + 0.5) * 10_000
     assert exact.frame["assist_times"].mod(10).ne(0).any(), "the demo's exact figures are not round"
+
+
+def test_paragraph_and_excel_show_the_rounded_figures(conn: Connection) -> None:
+    """The 标准段落 and an Excel export read the same protected results as the screen."""
+    from exports.excel import table_xlsx
+    from exports.narrative import report_paragraph
+    from metrics import present
+
+    staff = viewer_for(User("u", "u", frozenset({STAFF}), frozenset()))
+    period = Period(YEAR, 10)
+    text = report_paragraph(lambda spec: execute(conn, spec, staff), period)
+    # The demo county is calibrated on seed 002: 19429人次, 1456.85万元 (exact, for 局领导).
+    assert "19430人次" in text and "1457.00万元" in text, text
+    assert "19429" not in text and "1456.85" not in text
+    spec = QuerySpec.make(["assist_times", "assist_amount"], period, ("township", "category"))
+    result = execute(conn, spec, staff)
+    display = present.table(result.frame, list(spec.metrics), list(spec.by))
+    data = table_xlsx(display, title="t", unit_line="u", cutoff="c")
+    cells = [
+        c.value for row in load_workbook(io.BytesIO(data)).active.iter_rows(min_row=5) for c in row
+    ]
+    times_column = list(display.columns).index(present.header("assist_times"))
+    numbers = [v for v in cells[times_column :: len(display.columns)] if isinstance(v, int | float)]
+    assert numbers and all(v % 10 == 0 for v in numbers)
+    assert present.SUPPRESSED_COUNT in cells
