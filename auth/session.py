@@ -218,8 +218,28 @@ def start(is_demo: bool) -> R.User | None:
             return user
     elif user is not None:
         _clear()
+    _hold_requested_page()
     _login_form()
     return None
+
+
+def _hold_requested_page() -> None:
+    """Keeps the page a deep link asked for (/drg?year=…) through the login form.
+
+    Every page is registered, hidden, while the form shows, so the page the address names stays
+    the session's current page and the rerun after login opens it (app.py then builds the
+    navigation of the user's roles: a page they may not see falls back to their default page).
+    No page runs here; the page list itself is no secret.
+    """
+    from ui.nav import PAGES
+
+    st.navigation(
+        [
+            st.Page(p.file, title=p.title, url_path=p.url_path, default=(i == 0))
+            for i, p in enumerate(PAGES)
+        ],
+        position="hidden",
+    )
 
 
 def sidebar(user: R.User) -> None:

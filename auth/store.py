@@ -69,11 +69,25 @@ ACTION_LABELS: dict[str, str] = {
     "case": "督办",  # 预警督办 steps (data_sources.cases)
 }
 
-WRONG_PASSWORD = "用户名或密码错误"
+
+def refused_message() -> str:
+    """The one answer to every refused login: unknown user, wrong password or locked account.
+
+    One text for all three, so the form does not tell who has an account (a lock message for
+    real accounts only would); it names the lock rule, so a locked user knows to wait.
+    """
+    return (
+        f"用户名或密码错误。连续输错{settings.LOGIN_MAX_FAILURES}次账号将锁定"
+        f"{settings.LOGIN_LOCK_MINUTES}分钟,锁定期间无法登录,请稍后再试或联系管理员重置密码。"
+    )
 
 
-def locked_message() -> str:
-    return f"账号已锁定,请{settings.LOGIN_LOCK_MINUTES}分钟后再试或联系管理员"
+WRONG_PASSWORD = refused_message()
+
+# A bcrypt hash of no one's password, at the cost `hash_password` uses (bcrypt.gensalt()'s
+# default, 12): an unknown user's password is checked against it, so refusing an unknown user
+# takes as long as refusing a wrong password (tests/security/test_login_timing.py).
+_DUMMY_HASH = b"$2b$12$M0ncbE0kpjYVfAe4.SQNLOkrdG9Z7FLXpOscKwuw5U.ZBWhtazVnm"
 
 
 class AuthError(Exception):
@@ -197,20 +211,23 @@ def authenticate(
     """The user when the password is right; AuthError otherwise (logged in the audit log).
 
     After LOGIN_MAX_FAILURES wrong passwords in a row the account is locked for
-    LOGIN_LOCK_MINUTES; while locked even the right password is refused. An unknown user
-    gets the same message as a wrong password.
+    LOGIN_LOCK_MINUTES; while locked even the right password is refused. An unknown user, a
+    wrong password and a locked account get the same message in the same time (one bcrypt
+    check each); the audit log records which it was.
     """
     now = now or _now()
     username = (username or "").strip()
+    secret = (password or "").encode()[:72]
     with engine.connect() as conn:
         row = conn.execute(select(app_user).where(app_user.c.username == username)).first()
+    # bcrypt runs on every path (unknown, locked, wrong, right): the time does not tell them apart.
+    ok = bcrypt.checkpw(secret, row.password_hash.encode() if row is not None else _DUMMY_HASH)
     if row is None:
         audit(engine, username or "(空)", "login_failed", "用户不存在")
-        raise AuthError(WRONG_PASSWORD)
+        raise AuthError(refused_message())
     if row.locked_until is not None and row.locked_until > now:
         audit(engine, username, "login_failed", "账号锁定中")
-        raise AuthError(locked_message())
-    ok = bcrypt.checkpw((password or "").encode()[:72], row.password_hash.encode())
+        raise AuthError(refused_message())
     if ok:
         with engine.begin() as conn:
             conn.execute(
@@ -222,6 +239,8 @@ def authenticate(
         return _user(row)
     failures = (0 if row.locked_until is not None else int(row.failed_count or 0)) + 1
     lock = failures >= settings.LOGIN_MAX_FAILURES
+    detail = f"密码错误(连续第{failures}次)" + (",账号锁定" if lock else "")
+    # One transaction, as for an unknown user (its audit line): the same time again.
     with engine.begin() as conn:
         conn.execute(
             update(app_user)
@@ -233,16 +252,18 @@ def authenticate(
                 else None,
             )
         )
-    audit(engine, username, "login_failed", f"密码错误(连续第{failures}次)")
-    raise AuthError(locked_message() if lock else WRONG_PASSWORD)
+        conn.execute(_audit_line(username, "login_failed", detail))
+    raise AuthError(refused_message())
+
+
+def _audit_line(username: str, action: str, detail: str = ""):
+    return insert(audit_log).values(at=_now(), username=username, action=action, detail=detail)
 
 
 def audit(engine: Engine, username: str, action: str, detail: str = "") -> None:
     """One line in the audit log."""
     with engine.begin() as conn:
-        conn.execute(
-            insert(audit_log).values(at=_now(), username=username, action=action, detail=detail)
-        )
+        conn.execute(_audit_line(username, action, detail))
 
 
 def read_audit(

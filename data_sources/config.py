@@ -7,6 +7,7 @@ Order of precedence: the `WAREHOUSE_URL` environment variable, then `url` under
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 
@@ -38,16 +39,36 @@ def warehouse_url(secrets_path: Path = SECRETS_PATH) -> str:
     return os.environ.get("WAREHOUSE_URL") or _secrets_url(secrets_path) or demo_url()
 
 
+# Query parameters that may carry a secret (psycopg and PyMySQL accept password=… there too).
+_SECRET_PARAM = re.compile(
+    r"(?i)([?&;]\s*[\w.]*(?:password|passwd|pwd|secret|token|key)[\w.]*)=[^&;\s]*"
+)
+# user[:password] before the last "@", after "scheme://" when there is one ("//" for typos).
+_USERINFO = re.compile(r"^(?P<pre>.*?//)?(?P<user>[^:@/]*)(?P<password>:.*)?$", re.DOTALL)
+# No "@" at all: "scheme://user:secret" (host forgotten) still hides what is not a port.
+_NO_HOST = re.compile(r"(//[^/:@?]*):(?!\d+(?:[/?]|$))[^/?]*")
+
+
 def redact(url: str) -> str:
-    """The URL without its password, for messages shown on a page.
+    """The URL without its password, for messages shown on a page or written to a log.
+
+    No URL parser is trusted with this: a mistyped URL (a missing colon, an "@" in the password)
+    parses wrongly or not at all, so everything between the user name and the LAST "@" is
+    hidden, and so are password-like query parameters.
 
     >>> redact("postgresql+psycopg://bi:secret@db:5432/yb")
     'postgresql+psycopg://bi:***@db:5432/yb'
+    >>> redact("postgresql+psycopg//bi:secret@db/yb")
+    'postgresql+psycopg//bi:***@db/yb'
+    >>> redact("mysql+pymysql://bi@db/yb?password=secret&charset=utf8mb4")
+    'mysql+pymysql://bi@db/yb?password=***&charset=utf8mb4'
     """
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "(无法解析的地址)"
+    text = str(url)
+    head, at, tail = text.rpartition("@")
+    if at:
+        m = _USERINFO.match(head)
+        if m is not None and m.group("password") is not None:
+            text = f"{m.group('pre') or ''}{m.group('user')}:***@{tail}"
+    else:
+        text = _NO_HOST.sub(lambda m: f"{m.group(1)}:***", text)
+    return _SECRET_PARAM.sub(lambda m: f"{m.group(1)}=***", text)

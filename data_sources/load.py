@@ -44,6 +44,7 @@ from data_sources import plausibility, reader, schema, sheets, writer
 from data_sources.cases import after_load
 from data_sources.load_specs import LOAD_STEPS, SPECS, LoadSpec, Problem, load_order_text, spec
 from data_sources.validate import validate
+from exports.safe import text_only
 
 log = logging.getLogger("yibao.load")
 
@@ -518,6 +519,7 @@ def problems_xlsx(problems: list[Problem]) -> bytes:
     for p in problems:
         ws.append([p.sheet, p.row, p.column, p.message])
     ws.freeze_panes = "A3"
+    text_only(wb)  # a file or sheet name like '=HYPERLINK(..)' stays text
     for col, width in zip("ABCD", (14, 8, 24, 90), strict=True):
         ws.column_dimensions[col].width = width
     out = io.BytesIO()

@@ -15,6 +15,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from data_sources.load_specs import Field, LoadSpec, spec
+from exports.safe import csv_row, text_only
 
 TITLE_ROW, UNIT_ROW, HEADER_ROW, EXAMPLE_ROW = 1, 2, 3, 4
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -82,6 +83,7 @@ def xlsx_bytes(kind: str) -> bytes:
     notes.column_dimensions["B"].width = 10
     notes.column_dimensions["C"].width = 80
 
+    text_only(wb)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -91,9 +93,9 @@ def csv_bytes(kind: str) -> bytes:
     s = spec(kind)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([title(s)])
-    writer.writerow([s.unit])
-    writer.writerow(s.headers)
-    writer.writerow(["" if f.example is None else f.example for f in s.fields])
+    writer.writerow(csv_row([title(s)]))
+    writer.writerow(csv_row([s.unit]))
+    writer.writerow(csv_row(s.headers))
+    writer.writerow(csv_row("" if f.example is None else f.example for f in s.fields))
     # Excel on Chinese Windows opens UTF-8 CSV correctly only with a BOM.
     return out.getvalue().encode("utf-8-sig")

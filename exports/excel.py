@@ -17,6 +17,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from exports import safe
+
 FIRST_DATA_ROW = 5  # 1 title, 2 unit line, 3 cut-off line, 4 header
 HEADER_ROW = 4
 FORMATS = {
@@ -164,6 +166,7 @@ def table_xlsx(
     ws.print_options.horizontalCentered = True
     ws.oddFooter.center.text = "第 &P 页,共 &N 页"
 
+    safe.text_only(wb)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -228,7 +228,7 @@ def execute(conn: Connection | Engine, spec: QuerySpec, viewer: Viewer) -> Resul
     else:
         frames = [(s.query, _run(conn, s)) for s in statements if s.query is not None]
         merged = derive(_merge(frames, spec.by), spec)
-    suppressed = False
+    suppressed, notes = False, ()
     sensitive, counts = _sensitive(spec)
     if sensitive and counts and not viewer.can_see_small_cells:
         merged = suppress.apply(
@@ -237,11 +237,17 @@ def execute(conn: Connection | Engine, spec: QuerySpec, viewer: Viewer) -> Resul
             count_columns=counts,
             dims=spec.by,
             threshold=settings.SMALL_CELL_THRESHOLD,
+            units={
+                m.id: m.unit for m in expand(spec.metrics) if m.sensitive and m.kind == "simple"
+            },
         )
+        merged = derive(merged, spec)  # rates from the rounded figures (metrics/suppress.py)
+        notes = (suppress.ROUNDED_NOTE,)
         suppressed = bool(merged[suppress.SUPPRESSED].any())
     keep = [c for c in merged.columns if c not in METRICS or c in spec.metrics]
     return Result(
         spec=spec,
         frame=merged if len(keep) == len(merged.columns) else merged[keep],
         suppressed=suppressed,
+        notes=notes,
     )

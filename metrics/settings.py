@@ -101,6 +101,14 @@ POVERTY_OOP_THRESHOLD_YUAN: dict[str, int] = {"脱贫人口": 9968, "一般农�
 # to this threshold are shown as "<10" to people without the right to see them.
 SMALL_CELL_THRESHOLD: int = 10
 
+# Setting. Rounding of every sensitive figure for viewers without the small-cell right, so two
+# visible figures (1-3月 and 1-4月, or a total and a part) never differ by a hidden cell's exact
+# value: counts (人次、人数) to a multiple of 10, amounts to whole 万元 (positive amounts below half
+# of it are hidden). Source: statistical offices' practice of rounding published counts to a base
+# (e.g. base 10 with small cells suppressed); the bases are a local choice. See metrics/suppress.py.
+SENSITIVE_COUNT_BASE: int = 10
+SENSITIVE_AMOUNT_BASE_YUAN: int = 10_000
+
 # --- 集中带量采购 / DRG --------------------------------------------------------------------
 
 # Setting. Source: seed 004 (institutions behind time progress get a warning and an interview);

@@ -13,6 +13,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -48,9 +49,34 @@ def tune_gc() -> None:
     gc.set_threshold(*GC_THRESHOLD)
 
 
+# Setting. Seconds between sweeps of the server's generated download files. Streamlit 1.67 serves
+# a download at /media/<sha224>.<ext> to anyone holding the address (no session check) and drops
+# a generated export only after two later script runs of any session: on a quiet server, never.
+# Each sweep marks unreferenced downloads and deletes those marked by the previous sweep, so an
+# export's address works for one to two intervals after it was made (README, 部署与安全).
+# Environment variable YIBAO_EXPORT_SWEEP_SECONDS overrides it (tests use a few seconds).
+EXPORT_SWEEP_SECONDS: float = 15.0
+
+
+def sweep_exports(every: float) -> threading.Thread:
+    """A daemon thread that expires downloads no session shows any more (see the setting)."""
+    from streamlit.runtime.runtime import Runtime
+
+    def loop() -> None:
+        while True:
+            time.sleep(every)
+            if Runtime.exists():
+                Runtime.instance().media_file_mgr.remove_orphaned_files()
+
+    thread = threading.Thread(target=loop, name="export-sweeper", daemon=True)
+    thread.start()
+    return thread
+
+
 def main(argv: list[str]) -> int:
     PagesManager.uses_pages_directory = False
     tune_gc()
+    sweep_exports(float(os.environ.get("YIBAO_EXPORT_SWEEP_SECONDS") or EXPORT_SWEEP_SECONDS))
     sys.argv = ["streamlit", "run", str(APP), *argv]
     return cli.main()
 
@@ -68,19 +94,20 @@ def running_server(
     port: int | None = None,
     env: dict[str, str] | None = None,
     timeout: float = 90,
+    address: str | None = "127.0.0.1",
 ) -> Iterator[tuple[str, int]]:
     """A dashboard server on 127.0.0.1 for browser tests and benchmarks; yields (base url, pid).
 
     The server does not watch its files (someone editing them must not reload it mid-run) and
-    is stopped when the block ends.
+    is stopped when the block ends. `address=None` leaves the interface to the configuration
+    (.streamlit/config.toml, STREAMLIT_SERVER_ADDRESS), as `manage.py run` does.
     """
     port = port or free_port()
-    environment = {**(env or {}), **os.environ, "WAREHOUSE_URL": warehouse_url}
+    environment = {**os.environ, **(env or {}), "WAREHOUSE_URL": warehouse_url}
     args = [
         "--server.port",
         str(port),
-        "--server.address",
-        "127.0.0.1",
+        *(["--server.address", address] if address else []),
         "--server.headless",
         "true",
         "--server.fileWatcherType",

@@ -120,6 +120,8 @@ def suppressed_note(result: Result) -> None:
             f"显示为“{present.SUPPRESSED_COUNT}”,相关金额显示为“{present.SUPPRESSED_VALUE}”,"
             "并对可推算的单元格作了补充隐藏。"
         )
+    for note in result.notes:  # e.g. the rounding rule of metrics/suppress.py
+        st.caption(note)
 
 
 def drill_chart(chart: alt.TopLevelMixin, key: str, field: str) -> None:

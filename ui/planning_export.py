@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from exports import safe
 from metrics.planning import SCHEME_LABELS, SCHEMES
 
 __all__ = ["task_table_filename", "task_table_frame", "task_table_xlsx"]
@@ -84,6 +85,7 @@ def task_table_xlsx(title: str, frame: pd.DataFrame, note: str = "") -> bytes:
     ws.freeze_panes = "A4"
     for j, col in enumerate(frame.columns, start=1):
         ws.column_dimensions[get_column_letter(j)].width = 8 if col == "序号" else 16
+    safe.text_only(wb)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

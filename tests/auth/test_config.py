@@ -13,6 +13,10 @@ def test_shipped_config_is_safe() -> None:
     assert config["client"]["showErrorDetails"] == "none"
     assert config["browser"]["gatherUsageStats"] is False
     assert config["client"]["toolbarMode"] == "viewer"
+    assert config["server"]["address"] == "127.0.0.1"  # this machine only, unless configured
+    assert config["server"]["enableAgentApi"] is False
+    assert "trustedUserHeaders" not in config["server"]
+    assert config["client"]["disableDataExport"] is True  # tables' own CSV: unescaped, unlogged
 
 
 def test_no_unsafe_html_built_from_data() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,17 +40,22 @@ def test_tables_and_hash(engine: Engine) -> None:
 def test_wrong_password_then_lock(engine: Engine) -> None:
     store.create_user(engine, "li", "correct-horse", "科室人员")
     assert store.authenticate(engine, "li", "correct-horse").roles == {"科室人员"}
-    with pytest.raises(store.AuthError, match=r"^用户名或密码错误$"):
+    refused = f"^{re.escape(store.refused_message())}$"
+    assert store.refused_message().startswith("用户名或密码错误")
+    with pytest.raises(store.AuthError, match=refused):
         store.authenticate(engine, "nobody", "correct-horse")
     now = dt.datetime(2026, 11, 1, 9, 0)
     for _ in range(settings.LOGIN_MAX_FAILURES - 1):
-        with pytest.raises(store.AuthError, match=r"^用户名或密码错误$"):
+        with pytest.raises(store.AuthError, match=refused):
             store.authenticate(engine, "li", "wrong", now=now)
-    with pytest.raises(store.AuthError, match="账号已锁定,请15分钟后再试或联系管理员"):
+    # The fifth locks the account; the message is the same (it must not tell who exists).
+    with pytest.raises(store.AuthError, match=refused):
         store.authenticate(engine, "li", "wrong", now=now)
     # Locked: even the right password is refused until the lock ends.
-    with pytest.raises(store.AuthError, match="账号已锁定"):
+    with pytest.raises(store.AuthError, match=refused):
         store.authenticate(engine, "li", "correct-horse", now=now + dt.timedelta(minutes=14))
+    details = store.read_audit(engine, username="li", action="login_failed")["detail"].tolist()
+    assert "账号锁定中" in details and "密码错误(连续第5次),账号锁定" in details
     later = now + dt.timedelta(minutes=settings.LOGIN_LOCK_MINUTES + 1)
     assert store.authenticate(engine, "li", "correct-horse", now=later).username == "li"
     # A password reset unlocks too.

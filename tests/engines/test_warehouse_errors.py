@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import re
+import secrets
 import subprocess
 import sys
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from data_sources.config import demo_url, redact, warehouse_url
-from data_sources.engine import WarehouseError, check_warehouse, create_warehouse_engine
+from data_sources.engine import (
+    WarehouseError,
+    check_warehouse,
+    classify,
+    create_warehouse_engine,
+)
 from data_sources.schema import metadata
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -210,3 +217,167 @@ def test_secrets_example_is_valid() -> None:
     data = tomllib.loads(example.read_text(encoding="utf-8"))
     url = data["connections"]["warehouse"]["url"]
     assert make_url(url).get_backend_name() in {"duckdb", "postgresql", "mysql"}
+
+
+# --- Secrets: the password never shows, even in a URL that does not parse ---------------------
+
+SECRET = "S3cr3t-pw"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql+psycopg//bi:{SECRET}@db.example/yibao",  # the colon after the scheme missing
+        f"postgresql+psycopg:/bi:{SECRET}@db.example/yibao",
+        f"postgresql+psycopg://bi:{SECRET}@db.example:port/yibao",  # port not a number
+        f"postgresql+psycopg://bi:{SECRET} @db.example/yibao",  # a stray space
+        f"postgresql+psycopg://bi:x@{SECRET}@db.example/yibao",  # an unescaped @ in the password
+        f"postgresql+psycopg://bi:{SECRET}",  # the host forgotten
+        f"mysql+pymysql://bi@db.example/yibao?password={SECRET}&charset=utf8mb4",
+        f"postgresql+psycopg://bi@db.example/yibao?sslpassword={SECRET}",
+        f"bi:{SECRET}@db.example",
+    ],
+)
+def test_redact_hides_the_password_of_any_url(url: str) -> None:
+    shown = redact(url)
+    assert SECRET not in shown and "***" in shown
+    assert "db.example" in shown or "@" not in url  # still says which server
+
+
+@pytest.mark.parametrize(
+    "url", [f"postgresql+psycopg//bi:{SECRET}@db.example/yibao", f"bad url bi:{SECRET}@x"]
+)
+def test_malformed_url_message_hides_the_password(url: str) -> None:
+    with pytest.raises(WarehouseError) as info:
+        create_warehouse_engine(url)
+    assert SECRET not in info.value.message and "格式不正确" in info.value.message
+
+
+def test_pre_login_page_hides_the_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page shown before login when the warehouse URL is mistyped (issue 17)."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("WAREHOUSE_URL", f"postgresql+psycopg//bi:{SECRET}@db.example/yibao")
+    at = AppTest.from_file(str(ROOT / "tests" / "pages" / "entry.py"), default_timeout=60).run()
+    assert not at.exception
+    texts = [e.value for e in at.error] + [c.value for c in at.caption]
+    assert any("格式不正确" in t for t in texts), texts
+    assert all(SECRET not in str(t) for t in texts)
+    assert SECRET not in str(at.get("markdown")) + str(at.get("alert"))
+
+
+def test_problem_of_each_driver_message() -> None:
+    """The texts the real servers send (seen on PostgreSQL 15+ and MariaDB 10.11 here)."""
+    import psycopg
+    import pymysql
+
+    cases = {
+        'connection to server at "127.0.0.1", port 1 failed: Connection refused': "no_server",
+        "failed to resolve host 'db.invalid': [Errno -2] Name or service not known": "no_server",
+        'FATAL:  password authentication failed for user "bi"': "password",
+        'FATAL:  role "bi" does not exist': "no_role",
+        'FATAL:  database "yibao" does not exist': "no_database",
+        'FATAL:  role "bi" is not permitted to log in': "no_permission",
+        "permission denied for table load_log": "no_permission",
+        'relation "load_log" does not exist': "no_tables",
+    }
+    for text_, problem in cases.items():
+        assert classify(psycopg.OperationalError(text_)) == problem, text_
+    codes = {2003: "no_server", 1045: "password", 1049: "no_database", 1044: "no_permission"}
+    for code, problem in codes.items():
+        assert classify(pymysql.err.OperationalError(code, "…")) == problem
+    assert classify(pymysql.err.ProgrammingError(1146, "Table 'yb.load_log' doesn't exist")) == (
+        "no_tables"
+    )
+
+
+# --- Each connection failure on the real servers -----------------------------------------------
+
+
+def _status(url: str):
+    status = _check(url)
+    assert SECRET not in status.message and "Traceback" not in status.message
+    assert CHINESE.search(status.message)
+    return status
+
+
+@pytest.fixture
+def pg_role(pg_url: str) -> Iterator[str]:
+    """A PostgreSQL role with a password, may read the scratch database; dropped afterwards."""
+    name = f"i17b_{secrets.token_hex(4)}"
+    admin = create_warehouse_engine(pg_url)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE ROLE {name} LOGIN PASSWORD '{SECRET}'"))
+        yield name
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP ROLE IF EXISTS {name}"))
+        admin.dispose()
+
+
+@pytest.mark.engines
+def test_postgresql_failures(pg_url: str, pg_role: str) -> None:
+    base = make_url(pg_url)
+    as_role = base.set(username=pg_role, password=SECRET)
+    assert _status(as_role.set(port=1).render_as_string(False)).problem == "no_server"
+    missing_role = as_role.set(username=f"{pg_role}_missing")
+    status = _status(missing_role.render_as_string(False))
+    assert status.problem == "no_role" and f"{pg_role}_missing" in status.message
+    status = _status(as_role.set(database=f"{base.database}_missing").render_as_string(False))
+    assert status.problem == "no_database" and f"{base.database}_missing" in status.message
+    _drop_schema(pg_url)
+    status = _status(as_role.render_as_string(False))
+    assert status.problem == "no_tables", status.message
+
+
+@pytest.mark.engines
+def test_postgresql_wrong_password(pg_url: str, pg_role: str) -> None:
+    wrong = make_url(pg_url).set(username=pg_role, password="wrong-" + SECRET)
+    status = _status(wrong.render_as_string(False))
+    if status.problem not in ("password",):
+        pytest.skip(
+            "this PostgreSQL server trusts local connections (pg_hba.conf trust), so it accepts "
+            "any password; the message for a refused password is checked from the server's text"
+        )
+    assert "密码不正确" in status.message
+
+
+@pytest.fixture
+def mariadb_user(mariadb_url: str) -> Iterator[str]:
+    """A MariaDB user with a password, granted only the scratch database; dropped afterwards."""
+    name = f"i17b_{secrets.token_hex(4)}"
+    database = make_url(mariadb_url).database
+    hosts = ("%", "localhost", "127.0.0.1")
+    admin = create_warehouse_engine(mariadb_url)
+    try:
+        with admin.begin() as conn:
+            for host in hosts:
+                conn.execute(text(f"CREATE USER '{name}'@'{host}' IDENTIFIED BY '{SECRET}'"))
+                conn.execute(text(f"GRANT SELECT ON `{database}`.* TO '{name}'@'{host}'"))
+        yield name
+    finally:
+        with admin.begin() as conn:
+            for host in hosts:
+                conn.execute(text(f"DROP USER IF EXISTS '{name}'@'{host}'"))
+        admin.dispose()
+
+
+@pytest.mark.engines
+def test_mariadb_failures(mariadb_url: str, mariadb_user: str) -> None:
+    base = make_url(mariadb_url)
+    as_user = base.set(username=mariadb_user, password=SECRET)
+    assert _status(as_user.set(port=1).render_as_string(False)).problem == "no_server"
+    status = _status(as_user.set(password="wrong-" + SECRET).render_as_string(False))
+    assert status.problem == "password" and "密码不正确" in status.message
+    # MariaDB answers an unknown user exactly as a wrong password (it does not say which).
+    unknown = as_user.set(username=f"{mariadb_user}_x")
+    assert _status(unknown.render_as_string(False)).problem == "password"
+    root_missing_db = base.set(database=f"{base.database}_missing")
+    status = _status(root_missing_db.render_as_string(False))
+    assert status.problem == "no_database" and f"{base.database}_missing" in status.message
+    status = _status(as_user.set(database="mysql").render_as_string(False))
+    assert status.problem == "no_permission", status.message
+    _drop_schema(mariadb_url)
+    status = _status(as_user.render_as_string(False))
+    assert status.problem == "no_tables", status.message

@@ -137,7 +137,8 @@ def test_viewer_without_the_right_sees_no_small_cells(duckdb_warehouse: Engine) 
         cell = cells[key]
         assert math.isnan(cell.assist_times), key
         assert math.isnan(cell.assist_amount), key  # the amount of those few people too
-    shown = {(T1, "dibao"): (11, 9660.50), (T2, "dibao"): (12, 7080.00)}
+    # shown rounded (metrics/suppress.py): 11 → 10, 9660.50元 → 10000元; 12 → 10, 7080.00 → 10000
+    shown = {(T1, "dibao"): (10, 10000.0), (T2, "dibao"): (10, 10000.0)}
     for key, (times, amount) in shown.items():
         assert cells[key].assist_times == times
         assert cells[key].assist_amount == pytest.approx(amount, rel=1e-9)
@@ -168,7 +169,7 @@ def test_amount_alone_is_suppressed_by_its_count(duckdb_warehouse: Engine) -> No
 
 def test_county_total_is_not_small(duckdb_warehouse: Engine) -> None:
     result = execute(duckdb_warehouse, QuerySpec.make(["assist_times"], P3), Viewer())
-    assert result.value("assist_times") == 29
+    assert result.value("assist_times") == 30  # 29, rounded to base 10 (metrics/suppress.py)
     assert not result.suppressed
 
 
@@ -186,5 +187,5 @@ def test_present_table_marks_suppressed_cells(duckdb_warehouse: Engine) -> None:
     ]:
         assert rows[key][times] == "<10"
         assert rows[key][amount] == "*"
-    assert rows[("莲塘镇", "低保对象")][times] == "11"
-    assert rows[("向塘镇", "低保对象")][amount] == "0.71"  # 7080.00 元 = 0.71 万元
+    assert rows[("莲塘镇", "低保对象")][times] == "10"  # 11, rounded to base 10
+    assert rows[("向塘镇", "低保对象")][amount] == "1.00"  # 7080.00 元, rounded to 1 万元
