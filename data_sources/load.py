@@ -140,14 +140,16 @@ class LoadResult:
     def message(self) -> str:
         if self.ok:
             again = f",替换了原有 {self.replaced:,} 行" if self.replaced else ""
-            return f"导入成功:{self.table} {self.period} 共 {self.rows:,} 行{again}。"
+            what = " ".join(x for x in (self.table, self.period) if x)
+            return f"导入成功:{what} 共 {self.rows:,} 行{again}。"
         if self.pending and self.warnings:
             return (
                 f"尚未导入:发现 {len(self.warnings)} 个需要确认的提醒(可能是单位填错,"
                 "也可能是实际变化),请核对;确认无误后再确认导入。"
             )
         if self.pending:
-            return f"尚未导入:{self.table} {self.period} 共 {self.rows:,} 行,请核对导入计划后确认。"
+            what = " ".join(x for x in (self.table, self.period) if x)
+            return f"尚未导入:{what} 共 {self.rows:,} 行,请核对导入计划后确认。"
         return f"未导入:发现 {len(self.problems)} 个问题,数据仓库未作任何修改。"
 
 

@@ -27,7 +27,8 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = d / "base.duckdb"
     assert init.run(demo_url(path), *C.REGION, out=lambda _: None) == init.EXIT_OK
     engine = create_warehouse_engine(demo_url(path))
-    files = C.dimension_files(d) + [f for f in C.annual_files(d) if f[0] == "population"]
+    files = C.dimension_files(d)
+    files += [f for f in C.annual_files(d) if f[0] in ("population", "targets")]
     files += [f for f in C.month_files(d, 1) if f[0] in ("enrollment", "fund")]
     for kind, p in files:
         assert load_file(engine, p, kind, user="t").ok, p.name
@@ -99,12 +100,29 @@ RULES = {
 }
 
 
+RULES["targets_typed_in_wan"] = (
+    "targets",
+    # 2024 targets of 清水镇 typed in 万人 (0.9) would be refused as a fraction; typed ×10,000
+    # they are far above 2023's 9,000: a warning.
+    [[2024, "清水镇", "居民医保", 9_000 * 10_000]],
+    "单位:人",
+    "warning",
+    "2023年同一范围 9,000.00 的 10,000 倍",
+)
+
+
 @pytest.mark.parametrize("name", list(RULES))
 def test_plausibility_rule(engine: Engine, tmp_path: Path, name: str) -> None:
     kind, rows, unit, level, fragment = RULES[name]
-    headers = ENROLL_HEADERS if kind == "enrollment" else FUND_HEADERS
+    headers = {
+        "enrollment": ENROLL_HEADERS,
+        "fund": FUND_HEADERS,
+        "targets": ["年度", "乡镇", "险种", "参保任务数"],
+    }[kind]
     path = write_xlsx(tmp_path / "f.xlsx", standard(headers, rows, unit))
-    table = "enrollment" if kind == "enrollment" else "fund_ledger"
+    table = {"enrollment": "enrollment", "fund": "fund_ledger", "targets": "enrollment_target"}[
+        kind
+    ]
     count = len(frame(engine, f"SELECT * FROM {table}"))
     result = load_file(engine, path, kind, user="t")
     assert not result.ok
