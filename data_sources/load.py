@@ -39,8 +39,9 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from sqlalchemy import Connection, Engine, and_, delete, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
-from data_sources import plausibility, reader, schema, sheets, writer
+from data_sources import plausibility, reader, schema, sheets, upgrade, writer
 from data_sources.load_specs import LOAD_STEPS, SPECS, LoadSpec, Problem, load_order_text, spec
 from data_sources.validate import validate
 
@@ -296,7 +297,7 @@ def _upsert_dimension(conn: Connection, frame: pd.DataFrame, s: LoadSpec) -> tup
     rewrite a referenced row's unique columns), inserts the others; (updated, inserted)."""
     tbl = s.table
     key = s.keys[0]
-    cols = [f.column for f in s.fields if f.column != key]
+    cols = [f.column for f in s.fields if f.column != key and f.column in frame.columns]
     existing: dict[object, dict] = {}
     keys = list(frame[key])
     for start in range(0, len(keys), 1000):
@@ -340,6 +341,19 @@ def _dimension_problems(conn: Connection, frame: pd.DataFrame, s: LoadSpec) -> l
     if s.kind != "townships":
         return []
     t = schema.township
+    if not upgrade.has_column(conn.engine, "township", "aliases"):
+        with_alias = [r for r in frame.to_dict("records") if r.get("aliases")]
+        if with_alias:
+            return [
+                Problem(
+                    with_alias[0]["_sheet"],
+                    None,
+                    "别名",
+                    "此数据仓库建于旧版本,乡镇表没有“别名”列(DuckDB 不能为已被引用的表增加列):"
+                    "请删除“别名”列后导入,或用 python -m data_sources.init 新建数据仓库后重新导入。",
+                )
+            ]
+        frame.drop(columns=["aliases"], inplace=True)
     stored = {str(c): str(n) for c, n in conn.execute(select(t.c.code, t.c.name))}
     owner = {n: c for c, n in stored.items()}
     out = []
@@ -398,6 +412,10 @@ def load_file(
     except reader.ReadError as exc:
         return LoadResult(False, 0, [Problem("", None, "", exc.message)], table=s.title)
     checksum = hashlib.sha256(data).hexdigest()
+    try:
+        upgrade.upgrade(engine)  # an older warehouse gets the columns added since (aliases)
+    except SQLAlchemyError as exc:  # the load itself then reports what is wrong
+        log.info("schema upgrade skipped: %s", type(exc).__name__)
     with engine.begin() as conn:
         problems: list[Problem] = []
         typed_parts = []
@@ -529,8 +547,6 @@ EXIT_OK, EXIT_REFUSED, EXIT_NOT_CONFIRMED = 0, 1, 3
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sqlalchemy.exc import SQLAlchemyError
-
     from data_sources import preflight
     from data_sources.config import redact, warehouse_url
     from data_sources.engine import WarehouseError, create_warehouse_engine
