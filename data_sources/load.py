@@ -430,7 +430,7 @@ def load_file(
         if not problems and typed.empty:
             problems = [Problem(read.tables[0].sheet, None, "", "文件中没有数据行(表头下方为空)。")]
         if not problems and len(read.tables) > 1:
-            problems = _cross_sheet_duplicates(typed, s)
+            problems = _cross_sheet_duplicates(typed, s) + _cross_sheet_cumulative(typed, s)
         if problems:
             return LoadResult(False, 0, problems, table=s.title, note=read.note)
         frame = _insert_frame(typed, s)
@@ -489,6 +489,32 @@ def load_file(
         warnings=warnings,
         note=read.note,
     )
+
+
+def _cross_sheet_cumulative(typed: pd.DataFrame, s: LoadSpec) -> list[Problem]:
+    """A cumulative count (enrollment) that falls from one sheet's month to a later sheet's
+    (each sheet was checked on its own against the warehouse by validate)."""
+    if not s.cumulative:
+        return []
+    col, by = s.cumulative, ["year", *s.cumulative_by]
+    out = []
+    for _, group in typed.groupby(by, sort=False):
+        if group["_sheet"].nunique() < 2:
+            continue
+        prev = None
+        for rec in group.sort_values("month").to_dict("records"):
+            if prev is not None and rec["month"] > prev["month"] and rec[col] < prev[col]:
+                out.append(
+                    Problem(
+                        rec["_sheet"],
+                        rec["_row"],
+                        s.field(col).header,
+                        f"累计数不应下降:{rec['year']}年{rec['month']}月为 {rec[col]:,},低于工作表"
+                        f"“{prev['_sheet']}”第{prev['_row']}行({prev['month']}月)的 {prev[col]:,}。",
+                    )
+                )
+            prev = rec
+    return out
 
 
 def _cross_sheet_duplicates(typed: pd.DataFrame, s: LoadSpec) -> list[Problem]:

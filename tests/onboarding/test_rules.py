@@ -254,3 +254,19 @@ def test_empty_dimension_gives_one_message(tmp_path: Path) -> None:
     assert len(result.problems) == 1
     assert "乡镇名单为空,请先导入乡镇" in result.problems[0].message
     assert "乡镇(街道)名录" in result.problems[0].message
+
+
+def test_cumulative_falling_between_sheets_is_refused(engine: Engine, tmp_path: Path) -> None:
+    wb = Workbook()
+    wb.remove(wb.active)
+    for m, n in ((2, 5020), (3, 5015)):
+        ws = wb.create_sheet(f"{m}月")
+        for row in standard(ENROLL_HEADERS, [[2023, m, "石桥乡", "居民医保", "其他人员", n]]):
+            ws.append(row)
+    path = tmp_path / "下降.xlsx"
+    wb.save(path)
+    result = load_file(engine, path, "enrollment", user="t")
+    assert not result.ok
+    assert [p.text() for p in result.problems] == [
+        "3月 第4行 “参保人数”列:累计数不应下降:2023年3月为 5,015,低于工作表“2月”第4行(2月)的 5,020。"
+    ]
