@@ -3,6 +3,7 @@
 
     python3 manage.py run   [-- streamlit 参数]   建虚拟环境、装依赖、生成演示库、启动驾驶舱
     python3 manage.py test  [-- pytest 参数]      建虚拟环境、装开发依赖和系统组件、ruff、pytest
+    python3 manage.py init  参数                   建立空的真实数据仓库(python -m data_sources.init)
 
 On Windows: `py manage.py run` / `py manage.py test`.
 """
@@ -30,6 +31,8 @@ CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrom
 USAGE = """用法 Usage:
   python3 manage.py run  [-- streamlit 参数]   启动驾驶舱 http://localhost:8501
   python3 manage.py test [-- pytest 参数]      运行检查与全部测试 (ruff + pytest)
+  python3 manage.py init --url 地址 --region-name 名称 --region-code 代码 --level 县
+                                               建立空的真实数据仓库 (empty real warehouse)
 Windows: py manage.py run / py manage.py test"""
 
 
@@ -229,6 +232,13 @@ def command_run(extra: list[str]) -> int:
     return 0  # not reached
 
 
+def command_init(extra: list[str]) -> int:
+    """An empty real warehouse: the runtime requirements, then python -m data_sources.init."""
+    ensure_venv()
+    ensure_requirements("requirements.txt")
+    return run([str(VENV_PYTHON), "-m", "data_sources.init", *extra])
+
+
 # --- test --------------------------------------------------------------------------------------
 
 
@@ -335,7 +345,7 @@ def main(argv: list[str]) -> int:
     command, extra = argv[0], argv[1:]
     if extra[:1] == ["--"]:
         extra = extra[1:]
-    commands = {"run": command_run, "test": command_test}
+    commands = {"run": command_run, "test": command_test, "init": command_init}
     if command not in commands:
         say(f"未知命令 / unknown command: {command}\n{USAGE}")
         return 2

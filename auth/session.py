@@ -7,6 +7,7 @@ is no login: the demo user holds DEMO_ROLES.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -200,13 +201,17 @@ def start(is_demo: bool) -> R.User | None:
     if not login_required(is_demo):
         st.session_state[DEMO_KEY] = is_demo
         user = current_user()
-        if user is None or user.username != R.DEMO_USER:
-            st.session_state[USER_KEY] = R.User(R.DEMO_USER, "演示用户", R.DEMO_ROLES, frozenset())
-            service.set_viewer(R.demo_viewer())
+        # Login switched off on a real warehouse: a named local operator from settings, whom
+        # the load log, the audit log and export watermarks carry; "demo" only on the demo.
+        name = R.DEMO_USER if is_demo else settings.LOCAL_USER_NAME
+        if user is None or user.username != name:
+            label = "演示用户" if is_demo else name
+            st.session_state[USER_KEY] = R.User(name, label, R.DEMO_ROLES, frozenset())
+            service.set_viewer(dataclasses.replace(R.demo_viewer(), name=name))
         return current_user()
     st.session_state[DEMO_KEY] = False
     user = current_user()
-    if user is not None and user.username != R.DEMO_USER:
+    if user is not None and user.username not in (R.DEMO_USER, settings.LOCAL_USER_NAME):
         idle = time.time() - float(st.session_state.get(LAST_SEEN_KEY, 0))
         if idle > settings.SESSION_IDLE_MINUTES * 60:
             audit("logout", "会话超时")

@@ -46,11 +46,13 @@ def foreign_tables(engine: Engine) -> list[str]:
 def create_tables(engine: Engine) -> list[str]:
     """Creates the missing tables (data, accounts, audit); returns the names it created."""
     from auth import store
+    from data_sources import upgrade
 
     before = preflight.table_names(engine)
     metadata.create_all(engine, checkfirst=True)
     store.ensure_tables(engine)
-    return sorted(known_tables() - before)
+    added = upgrade.upgrade(engine)  # columns declared after an older warehouse was built
+    return sorted(known_tables() - before) + added
 
 
 def _ask_password(from_stdin: bool) -> str:

@@ -39,8 +39,9 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from sqlalchemy import Connection, Engine, and_, delete, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
-from data_sources import plausibility, reader, schema, sheets, writer
+from data_sources import plausibility, reader, schema, sheets, upgrade, writer
 from data_sources.cases import after_load
 from data_sources.load_specs import LOAD_STEPS, SPECS, LoadSpec, Problem, load_order_text, spec
 from data_sources.validate import validate
@@ -142,14 +143,16 @@ class LoadResult:
     def message(self) -> str:
         if self.ok:
             again = f",替换了原有 {self.replaced:,} 行" if self.replaced else ""
-            return f"导入成功:{self.table} {self.period} 共 {self.rows:,} 行{again}。"
+            what = " ".join(x for x in (self.table, self.period) if x)
+            return f"导入成功:{what} 共 {self.rows:,} 行{again}。"
         if self.pending and self.warnings:
             return (
                 f"尚未导入:发现 {len(self.warnings)} 个需要确认的提醒(可能是单位填错,"
                 "也可能是实际变化),请核对;确认无误后再确认导入。"
             )
         if self.pending:
-            return f"尚未导入:{self.table} {self.period} 共 {self.rows:,} 行,请核对导入计划后确认。"
+            what = " ".join(x for x in (self.table, self.period) if x)
+            return f"尚未导入:{what} 共 {self.rows:,} 行,请核对导入计划后确认。"
         return f"未导入:发现 {len(self.problems)} 个问题,数据仓库未作任何修改。"
 
 
@@ -296,7 +299,7 @@ def _upsert_dimension(conn: Connection, frame: pd.DataFrame, s: LoadSpec) -> tup
     rewrite a referenced row's unique columns), inserts the others; (updated, inserted)."""
     tbl = s.table
     key = s.keys[0]
-    cols = [f.column for f in s.fields if f.column != key]
+    cols = [f.column for f in s.fields if f.column != key and f.column in frame.columns]
     existing: dict[object, dict] = {}
     keys = list(frame[key])
     for start in range(0, len(keys), 1000):
@@ -340,6 +343,19 @@ def _dimension_problems(conn: Connection, frame: pd.DataFrame, s: LoadSpec) -> l
     if s.kind != "townships":
         return []
     t = schema.township
+    if not upgrade.has_column(conn.engine, "township", "aliases"):
+        with_alias = [r for r in frame.to_dict("records") if r.get("aliases")]
+        if with_alias:
+            return [
+                Problem(
+                    with_alias[0]["_sheet"],
+                    None,
+                    "别名",
+                    "此数据仓库建于旧版本,乡镇表没有“别名”列(DuckDB 不能为已被引用的表增加列):"
+                    "请删除“别名”列后导入,或用 python -m data_sources.init 新建数据仓库后重新导入。",
+                )
+            ]
+        frame.drop(columns=["aliases"], inplace=True)
     stored = {str(c): str(n) for c, n in conn.execute(select(t.c.code, t.c.name))}
     owner = {n: c for c, n in stored.items()}
     out = []
@@ -398,6 +414,10 @@ def load_file(
     except reader.ReadError as exc:
         return LoadResult(False, 0, [Problem("", None, "", exc.message)], table=s.title)
     checksum = hashlib.sha256(data).hexdigest()
+    try:
+        upgrade.upgrade(engine)  # an older warehouse gets the columns added since (aliases)
+    except SQLAlchemyError as exc:  # the load itself then reports what is wrong
+        log.info("schema upgrade skipped: %s", type(exc).__name__)
     with engine.begin() as conn:
         problems: list[Problem] = []
         typed_parts = []
@@ -412,7 +432,7 @@ def load_file(
         if not problems and typed.empty:
             problems = [Problem(read.tables[0].sheet, None, "", "文件中没有数据行(表头下方为空)。")]
         if not problems and len(read.tables) > 1:
-            problems = _cross_sheet_duplicates(typed, s)
+            problems = _cross_sheet_duplicates(typed, s) + _cross_sheet_cumulative(typed, s)
         if problems:
             return LoadResult(False, 0, problems, table=s.title, note=read.note)
         frame = _insert_frame(typed, s)
@@ -474,6 +494,32 @@ def load_file(
     )
 
 
+def _cross_sheet_cumulative(typed: pd.DataFrame, s: LoadSpec) -> list[Problem]:
+    """A cumulative count (enrollment) that falls from one sheet's month to a later sheet's
+    (each sheet was checked on its own against the warehouse by validate)."""
+    if not s.cumulative:
+        return []
+    col, by = s.cumulative, ["year", *s.cumulative_by]
+    out = []
+    for _, group in typed.groupby(by, sort=False):
+        if group["_sheet"].nunique() < 2:
+            continue
+        prev = None
+        for rec in group.sort_values("month").to_dict("records"):
+            if prev is not None and rec["month"] > prev["month"] and rec[col] < prev[col]:
+                out.append(
+                    Problem(
+                        rec["_sheet"],
+                        rec["_row"],
+                        s.field(col).header,
+                        f"累计数不应下降:{rec['year']}年{rec['month']}月为 {rec[col]:,},低于工作表"
+                        f"“{prev['_sheet']}”第{prev['_row']}行({prev['month']}月)的 {prev[col]:,}。",
+                    )
+                )
+            prev = rec
+    return out
+
+
 def _cross_sheet_duplicates(typed: pd.DataFrame, s: LoadSpec) -> list[Problem]:
     keys = list(s.keys)
     if not set(keys) <= set(typed.columns):
@@ -531,8 +577,6 @@ EXIT_OK, EXIT_REFUSED, EXIT_NOT_CONFIRMED = 0, 1, 3
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sqlalchemy.exc import SQLAlchemyError
-
     from data_sources import preflight
     from data_sources.config import redact, warehouse_url
     from data_sources.engine import WarehouseError, create_warehouse_engine

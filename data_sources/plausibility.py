@@ -33,43 +33,54 @@ def _rows_text(rows: list[int]) -> str:
 
 
 def unit_slips(conn: Connection, frame: pd.DataFrame, s: LoadSpec) -> list[Problem]:
-    """Warnings for slices whose total is ~10,000× off the previous month or last year."""
-    if not s.monthly or s.measure is None or frame.empty:
+    """Warnings for slices whose total is ~10,000× off the previous month (monthly facts; for
+    January the same month last year) or last year (annual facts: targets, budgets, balances)."""
+    if not s.period or s.measure is None or frame.empty:
         return []
-    by = list(s.slice)
-    col = s.measure
-    tbl = s.table
+    by, col, tbl = list(s.slice), s.measure, s.table
+    period_cols = list(s.period)
     groups: dict[tuple, list[int]] = defaultdict(list)
     totals: dict[tuple, float] = defaultdict(float)
     sheet_of: dict[tuple, str] = {}
     for _, rec in frame.iterrows():
-        key = (int(rec["year"]), int(rec["month"]), *(rec[c] for c in by))
+        key = (*(int(rec[c]) for c in period_cols), *(rec[c] for c in by))
         groups[key].append(int(rec["_row"]))
-        sheet_of.setdefault(key, str(rec["_sheet"]))
         totals[key] += float(rec[col] or 0)
-    ratio = settings.IMPORT_UNIT_SLIP_RATIO
-    out: list[Problem] = []
-    refs: dict[tuple, tuple[int, int]] = {}
-    for key in totals:
-        year, month = key[0], key[1]
-        prev = (year, month - 1) if month > 1 else (year - 1, month)
-        refs[key] = prev
-    # What the warehouse holds for the reference periods of every slice in the file.
+        sheet_of.setdefault(key, str(rec["_sheet"]))
+
+    def reference(period: tuple[int, ...]) -> tuple[int, ...]:
+        if len(period) == 1:
+            return (period[0] - 1,)
+        year, month = period
+        return (year, month - 1) if month > 1 else (year - 1, month)
+
+    n = len(period_cols)
+    refs = {key: reference(key[:n]) for key in totals}
     periods = sorted(set(refs.values()))
     stored: dict[tuple, float] = {}
     for start in range(0, len(periods), 200):
         chunk = periods[start : start + 200]
+        cols = [tbl.c[c] for c in period_cols + by]
         stmt = (
-            select(tbl.c.year, tbl.c.month, *(tbl.c[c] for c in by), func.sum(tbl.c[col]))
-            .where(or_(*(and_(tbl.c.year == y, tbl.c.month == m) for y, m in chunk)))
-            .group_by(tbl.c.year, tbl.c.month, *(tbl.c[c] for c in by))
+            select(*cols, func.sum(tbl.c[col]))
+            .where(
+                or_(
+                    *(
+                        and_(*(tbl.c[c] == v for c, v in zip(period_cols, p, strict=True)))
+                        for p in chunk
+                    )
+                )
+            )
+            .group_by(*cols)
         )
         for rec in conn.execute(stmt):
-            stored[tuple(rec[: 2 + len(by)])] = float(rec[-1] or 0)
+            stored[tuple(rec[: n + len(by)])] = float(rec[-1] or 0)
+    ratio = settings.IMPORT_UNIT_SLIP_RATIO
+    out: list[Problem] = []
     for key, total in totals.items():
         prev = refs[key]
-        ref_key = (*prev, *key[2:])
-        # Within the file itself when the reference month is in the file too.
+        ref_key = (*prev, *key[n:])
+        # Within the file itself when the reference period is in the file too.
         before = totals.get(ref_key, stored.get(ref_key))
         if not before or not total:
             continue
@@ -82,12 +93,16 @@ def unit_slips(conn: Connection, frame: pd.DataFrame, s: LoadSpec) -> list[Probl
                     sheet_of[key],
                     None,
                     "",
-                    f"{_rows_text(rows)}({key[0]}年{key[1]}月)合计 {total:,.2f},是"
-                    f"{prev[0]}年{prev[1]}月同一范围 {before:,.2f} 的 {shown}:疑似单位填错"
+                    f"{_rows_text(rows)}({_period(key[:n])})合计 {total:,.2f},是"
+                    f"{_period(prev)}同一范围 {before:,.2f} 的 {shown}:疑似单位填错"
                     "(元/万元、人/万人),请核对单位行;确属实际变化的,确认后导入。",
                 )
             )
     return out
+
+
+def _period(p: tuple[int, ...]) -> str:
+    return f"{p[0]}年{p[1]}月" if len(p) == 2 else f"{p[0]}年"
 
 
 def enrolled_above_population(conn: Connection, frame: pd.DataFrame, s: LoadSpec) -> list[Problem]:

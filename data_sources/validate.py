@@ -17,10 +17,10 @@ import math
 import re
 
 import pandas as pd
-from sqlalchemy import Connection, and_, not_, or_, select
+from sqlalchemy import Connection, and_, literal, not_, or_, select
 from sqlalchemy import Table as SaTable
 
-from data_sources import ranges, schema, synonyms
+from data_sources import ranges, schema, synonyms, upgrade
 from data_sources.load_specs import Field, LoadSpec, Problem
 from data_sources.reader import Table, as_date, norm
 from metrics import settings
@@ -85,12 +85,17 @@ class _Refs:
         self.town_by_code: dict[str, str] = {}
         self.town_by_name: dict[str, str] = {}
         if "township" in types:
+            t = schema.township
+            # A warehouse built before the aliases column (DuckDB cannot add it in place).
+            aliases = (
+                t.c.aliases
+                if upgrade.has_column(conn.engine, "township", "aliases")
+                else literal(None).label("aliases")
+            )
             rows = [
-                (str(code), str(name), aliases)
-                for code, name, aliases in conn.execute(
-                    select(
-                        schema.township.c.code, schema.township.c.name, schema.township.c.aliases
-                    ).order_by(schema.township.c.sort_order)
+                (str(code), str(name), alias)
+                for code, name, alias in conn.execute(
+                    select(t.c.code, t.c.name, aliases).order_by(t.c.sort_order)
                 )
             ]
             self.town_by_code = {code: name for code, name, _ in rows}

@@ -30,6 +30,7 @@ from data_sources.schema import (
     proc_product,
     proc_purchase,
     proc_retained,
+    region,
     township,
 )
 
@@ -88,7 +89,7 @@ def summarise(url: str) -> dict[str, object]:
     out: dict[str, object] = {}
     try:
         with engine.connect() as conn:
-            for table in (*LOAD_ORDER, load_log):
+            for table in (*LOAD_ORDER, load_log, region):
                 count = conn.execute(select(func.count()).select_from(table)).scalar_one()
                 out[f"rows:{table.name}"] = _int(count)
             for name, stmt in INTEGER_TOTALS.items():
@@ -149,6 +150,7 @@ def test_duckdb_demo_is_complete(duckdb_summary: dict[str, object]) -> None:
         duckdb_summary[f"rows:{t.name}"] for t in LOAD_ORDER
     )
     assert duckdb_summary["rows:township"] == 20
+    assert duckdb_summary["rows:region"] == 1  # 南昌县, recorded by the generator
     assert duckdb_summary["load_log.period_end"] == ["2026-10-31"]
 
 

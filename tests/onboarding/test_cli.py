@@ -233,3 +233,34 @@ def test_init_refuses_a_bad_region(name, code, level, fragment, tmp_path: Path) 
     assert init.run(url, name, code, level, out=lines.append) == init.EXIT_ERROR
     assert any(fragment in line for line in lines), lines
     assert not (tmp_path / "x.duckdb").exists()
+
+
+OLD_TOWNSHIP = (
+    "CREATE TABLE township (code VARCHAR(12) PRIMARY KEY, name VARCHAR(32) NOT NULL UNIQUE,"
+    " sort_order SMALLINT NOT NULL)"
+)
+
+
+@pytest.mark.parametrize("backend", ["duckdb", "postgresql"])
+def test_an_older_warehouse_without_township_aliases(backend: str, request, tmp_path: Path) -> None:
+    """A warehouse built before township.aliases existed: running init again adds the column
+    (after the tables that refer to township exist), and the aliases load."""
+    from data_sources import upgrade
+
+    url = _url_for(backend, request, tmp_path)
+    engine = create_warehouse_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(OLD_TOWNSHIP))
+    assert upgrade.missing_columns(engine) == [("township", "aliases")]
+    engine.dispose()
+    lines: list[str] = []
+    assert init.run(url, *C.REGION, out=lines.append) == init.EXIT_OK
+    engine = create_warehouse_engine(url)
+    assert upgrade.missing_columns(engine) == []
+    kind, path = C.dimension_files(tmp_path)[0]
+    assert load_file(engine, path, kind, user="t").ok
+    f = frame(engine, "SELECT name, aliases FROM township ORDER BY sort_order")
+    assert next(iter(f.aliases)) == "清水开发区"
+    month = next(p for k, p in C.month_files(tmp_path, 1) if "城关参保" in p.name)
+    assert load_file(engine, month, "enrollment", user="t").ok  # "城关" is an alias
+    engine.dispose()

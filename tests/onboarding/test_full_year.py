@@ -160,3 +160,19 @@ def test_report_paragraph_reads_right(loaded) -> None:
     assert "医疗救助48人次,支付金额7.06万元" in text, text
     assert "已支付33.60万元,预算执行率2.24%" in text, text
     assert "节约资金1.08万元" in text, text
+
+
+def test_completeness_grid(loaded) -> None:
+    _, engine, _ = loaded
+    with engine.connect() as conn:
+        cells = areas.completeness(conn, C.YEAR)
+        empty_year = areas.completeness(conn, C.YEAR + 1)
+    assert len(cells) == 5 * 12 and set(cells["状态"]) == {"已导入"}
+    per_month = cells.groupby("方面")["行数"].unique().to_dict()
+    # Rows a month: enrollment 4 + 2 + 3, fund 2 + 2, assistance 2 + 1 + 1, purchases 2, DRG 3.
+    expected = {"参保扩面": 9, "基金收支": 4, "医疗救助": 4, "集中带量采购": 2, "DRG预算执行": 3}
+    assert {k: list(v) for k, v in per_month.items()} == {k: [v] for k, v in expected.items()}
+    assert set(cells["导入人"]) == {"李干事"} and cells["导入时间"].notna().all()
+    assert set(empty_year["状态"]) == {"缺"}
+    grid = areas.completeness_grid(cells)
+    assert grid.loc["参保扩面", "12月"] == "✓ 9"

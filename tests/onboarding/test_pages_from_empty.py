@@ -125,3 +125,18 @@ def test_stages(warehouse: str, tmp_path_factory: pytest.TempPathFactory) -> Non
     assert cards["医疗救助金额"] == "7.06万元", cards
     assert cards["DRG预算执行率"] == "2.24%", cards
     assert ENROLLED_DEC == 33190 and ASSIST == 70_560 and DRG_PAID == 336_000 and INCOME
+
+
+def test_login_off_names_the_local_user(warehouse: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """YIBAO_LOGIN=0 on a real warehouse: the session's user is settings.LOCAL_USER_NAME, never
+    "demo", and no 演示数据 badge."""
+    from metrics import settings
+
+    monkeypatch.setenv("YIBAO_LOGIN", "0")
+    at = AppTest.from_file(str(ENTRY), default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["_viewer"].name == settings.LOCAL_USER_NAME
+    captions = [c.value for c in at.caption]
+    assert any(settings.LOCAL_USER_NAME in c for c in captions), captions
+    assert not any("演示数据" in c for c in captions), captions

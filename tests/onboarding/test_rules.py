@@ -27,7 +27,8 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = d / "base.duckdb"
     assert init.run(demo_url(path), *C.REGION, out=lambda _: None) == init.EXIT_OK
     engine = create_warehouse_engine(demo_url(path))
-    files = C.dimension_files(d) + [f for f in C.annual_files(d) if f[0] == "population"]
+    files = C.dimension_files(d)
+    files += [f for f in C.annual_files(d) if f[0] in ("population", "targets")]
     files += [f for f in C.month_files(d, 1) if f[0] in ("enrollment", "fund")]
     for kind, p in files:
         assert load_file(engine, p, kind, user="t").ok, p.name
@@ -99,12 +100,29 @@ RULES = {
 }
 
 
+RULES["targets_typed_in_wan"] = (
+    "targets",
+    # 2024 targets of 清水镇 typed in 万人 (0.9) would be refused as a fraction; typed ×10,000
+    # they are far above 2023's 9,000: a warning.
+    [[2024, "清水镇", "居民医保", 9_000 * 10_000]],
+    "单位:人",
+    "warning",
+    "2023年同一范围 9,000.00 的 10,000 倍",
+)
+
+
 @pytest.mark.parametrize("name", list(RULES))
 def test_plausibility_rule(engine: Engine, tmp_path: Path, name: str) -> None:
     kind, rows, unit, level, fragment = RULES[name]
-    headers = ENROLL_HEADERS if kind == "enrollment" else FUND_HEADERS
+    headers = {
+        "enrollment": ENROLL_HEADERS,
+        "fund": FUND_HEADERS,
+        "targets": ["年度", "乡镇", "险种", "参保任务数"],
+    }[kind]
     path = write_xlsx(tmp_path / "f.xlsx", standard(headers, rows, unit))
-    table = "enrollment" if kind == "enrollment" else "fund_ledger"
+    table = {"enrollment": "enrollment", "fund": "fund_ledger", "targets": "enrollment_target"}[
+        kind
+    ]
     count = len(frame(engine, f"SELECT * FROM {table}"))
     result = load_file(engine, path, kind, user="t")
     assert not result.ok
@@ -236,3 +254,19 @@ def test_empty_dimension_gives_one_message(tmp_path: Path) -> None:
     assert len(result.problems) == 1
     assert "乡镇名单为空,请先导入乡镇" in result.problems[0].message
     assert "乡镇(街道)名录" in result.problems[0].message
+
+
+def test_cumulative_falling_between_sheets_is_refused(engine: Engine, tmp_path: Path) -> None:
+    wb = Workbook()
+    wb.remove(wb.active)
+    for m, n in ((2, 5020), (3, 5015)):
+        ws = wb.create_sheet(f"{m}月")
+        for row in standard(ENROLL_HEADERS, [[2023, m, "石桥乡", "居民医保", "其他人员", n]]):
+            ws.append(row)
+    path = tmp_path / "下降.xlsx"
+    wb.save(path)
+    result = load_file(engine, path, "enrollment", user="t")
+    assert not result.ok
+    assert [p.text() for p in result.problems] == [
+        "3月 第4行 “参保人数”列:累计数不应下降:2023年3月为 5,015,低于工作表“2月”第4行(2月)的 5,020。"
+    ]
