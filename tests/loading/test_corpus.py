@@ -181,6 +181,16 @@ def wide_sheet(rows: int = 30_000, lying_dimension: bool = False) -> bytes:
     return rezip(xlsx_bytes([ENROLL_HEADERS]), {SHEET: lambda _: xml})
 
 
+def giant_row(repeats: int) -> bytes:
+    """One row of 16,384 × `repeats` empty cells (openpyxl holds a row whole: 1.5 GB for 150)."""
+    cells = "".join(f'<c r="{read_guard.column_letter(j)}4"/>' for j in range(1, 16_385))
+    xml = (
+        f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{SST_NS}"><sheetData>'
+        f'<row r="4">{cells * repeats}</row></sheetData></worksheet>'
+    ).encode()
+    return rezip(xlsx_bytes([ENROLL_HEADERS]), {SHEET: lambda _: xml})
+
+
 def _zip(parts: dict[str, bytes]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as zf:
@@ -299,6 +309,11 @@ READING: dict[str, Bad] = {
         "enrollment",
         raw("wide.xlsx", lambda c: wide_sheet(3_000, lying_dimension=True)),
         whole("(XFD 列),超过上限 256 列"),
+    ),
+    "giant_row": Bad(
+        "enrollment",
+        raw("bad.xlsx", lambda c: giant_row(2)),
+        whole("一行中单元格超过 16,384 个(Excel 本身的上限)"),
     ),
     "too_many_cells": Bad(
         "enrollment",
@@ -998,8 +1013,9 @@ MAX_SECONDS = 10
         ("bomb.xlsx", lambda: bomb(300), "压缩比异常"),
         ("wide.xlsx", lambda: wide_sheet(30_000), "XFD 列"),
         ("wide_lying.xlsx", lambda: wide_sheet(30_000, lying_dimension=True), "XFD 列"),
+        ("giant_row.xlsx", lambda: giant_row(40), "Excel 本身的上限"),
     ],
-    ids=["bomb_300MB_shared_strings", "wide_30000_rows_xfd", "wide_lying_dimension"],
+    ids=["bomb_300MB_shared_strings", "wide_30000_rows_xfd", "wide_lying_dimension", "giant_row"],
 )
 def test_bomb_and_wide_sheet_are_refused_in_bounded_memory_and_time(
     tmp_path: Path, name: str, build: Callable[[], bytes], fragment: str
