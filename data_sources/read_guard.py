@@ -6,7 +6,8 @@ cell in column XFD on every row, a CSV may hold one endless field. Reading is th
 - before openpyxl opens an .xlsx (`check_xlsx_package`): the number of parts, the sum of their
   uncompressed sizes, each part's compression ratio, the size of the parts openpyxl reads whole
   (shared strings, styles, workbook), no DTD in any XML part (entity expansion), and, in one
-  streaming pass over each sheet's XML, its cells and the cells of its longest row;
+  streaming pass over each sheet's XML, its cells and the cells of its longest row, and over the
+  shared strings, their number;
 - while rows stream (`Budget`): cells, columns and wall-clock time.
 
 What this bounds: openpyxl keeps the shared strings and styles in memory (at most
@@ -36,6 +37,9 @@ MAX_UNCOMPRESSED_BYTES = 400 * 1024 * 1024
 # Parts that openpyxl reads whole into memory (sharedStrings.xml, styles.xml, workbook.xml):
 # 500,000 distinct 16-character person keys take about 15 MB of shared strings.
 MAX_WHOLE_PART_BYTES = 32 * 1024 * 1024
+# Distinct texts of the workbook, which openpyxl keeps as Python strings (~160 bytes each with
+# its overhead, measured): 750,000 cost about 120 MB; 500,000 distinct person keys fit.
+MAX_SHARED_STRINGS = 750_000
 # Deflate reaches ~10-30x on real sheets; bombs reach ~1000x. Parts under 1 MB are not checked.
 MAX_COMPRESSION_RATIO = 200
 RATIO_CHECKED_FROM_BYTES = 1024 * 1024
@@ -153,6 +157,8 @@ def check_xlsx_package(data: bytes) -> None:
                             )
                         if b"worksheet" in head:
                             cells += _scan_cells(head, part, cells)
+                        elif b"<sst" in head or b":sst" in head:
+                            _count_strings(head, part)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
         # RuntimeError: an encrypted part; NotImplementedError: an unknown compression method.
         raise ReadError(damaged(".xlsx")) from exc
@@ -199,6 +205,28 @@ def _scan_cells(head: bytes, part: IO[bytes], before: int) -> int:
         tail = buf[cut:]
         if not chunk:
             return total
+
+
+STRING_TAG_RE = re.compile(rb"<(?:\w+:)?si[\s/>]")
+
+
+def _count_strings(head: bytes, part: IO[bytes]) -> None:
+    """Refuses a shared-string table of more than MAX_SHARED_STRINGS entries, streaming."""
+    count, tail = 0, head
+    while True:
+        chunk = part.read(1 << 20)
+        buf = tail + chunk
+        cut = buf.rfind(b"<") if chunk else len(buf)
+        cut = len(buf) if cut <= 0 else cut
+        count += len(STRING_TAG_RE.findall(buf, 0, cut))
+        if count > MAX_SHARED_STRINGS:
+            raise ReadError(
+                f"该 Excel 文件的共享文本超过 {MAX_SHARED_STRINGS:,} 条,未读取"
+                "(文件可能经过特殊构造)。请删除多余的工作表后另存,或拆分后导入。"
+            )
+        tail = buf[cut:]
+        if not chunk:
+            return
 
 
 def _declared_parts(data: bytes) -> int | None:
