@@ -7,7 +7,7 @@ cell in column XFD on every row, a CSV may hold one endless field. Reading is th
   uncompressed sizes, each part's compression ratio, the size of the parts openpyxl reads whole
   (shared strings, styles, workbook), no DTD in any XML part (entity expansion), and, in one
   streaming pass over each sheet's XML, its cells and the cells of its longest row, and over the
-  shared strings, their number;
+  shared strings and the styles, their number;
 - while rows stream (`Budget`): cells, columns and wall-clock time.
 
 What this bounds: openpyxl keeps the shared strings and styles in memory (at most
@@ -40,6 +40,9 @@ MAX_WHOLE_PART_BYTES = 32 * 1024 * 1024
 # Distinct texts of the workbook, which openpyxl keeps as Python strings (~160 bytes each with
 # its overhead, measured): 750,000 cost about 120 MB; 500,000 distinct person keys fit.
 MAX_SHARED_STRINGS = 750_000
+# Formats in styles.xml (cell formats, fonts, fills, borders, number formats), which openpyxl
+# turns into objects of ~2 KB each (measured: 300,000 took 725 MB): 32,000 cost about 65 MB.
+MAX_STYLES = 32_000
 # Deflate reaches ~10-30x on real sheets; bombs reach ~1000x. Parts under 1 MB are not checked.
 MAX_COMPRESSION_RATIO = 200
 RATIO_CHECKED_FROM_BYTES = 1024 * 1024
@@ -149,19 +152,33 @@ def check_xlsx_package(data: bytes) -> None:
             for info in infos:
                 if info.filename.endswith((".xml", ".rels")):
                     with zf.open(info) as part:
-                        head = part.read(4096)
-                        if DTD_RE.search(head):
-                            raise ReadError(
-                                "该 Excel 文件含有文档类型定义(DTD),不是 Excel 保存的文件,未读取。"
-                                "请在 Excel 中打开并另存后再导入。"
-                            )
-                        if b"worksheet" in head:
-                            cells += _scan_cells(head, part, cells)
-                        elif b"<sst" in head or b":sst" in head:
-                            _count_strings(head, part)
+                        cells += _scan_part(part, cells)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
         # RuntimeError: an encrypted part; NotImplementedError: an unknown compression method.
         raise ReadError(damaged(".xlsx")) from exc
+
+
+def _scan_part(part: IO[bytes], cells: int) -> int:
+    """Checks one XML part as it streams (see `check_xlsx_package`); returns its cells."""
+    head = part.read(4096)
+    if DTD_RE.search(head):
+        raise ReadError(
+            "该 Excel 文件含有文档类型定义(DTD),不是 Excel 保存的文件,未读取。"
+            "请在 Excel 中打开并另存后再导入。"
+        )
+    if b"worksheet" in head:
+        return _scan_cells(head, part, cells)
+    if b"sst" in head and _count_tags(head, part, STRING_TAG_RE, MAX_SHARED_STRINGS) is None:
+        raise ReadError(
+            f"该 Excel 文件的共享文本超过 {MAX_SHARED_STRINGS:,} 条,未读取"
+            "(文件可能经过特殊构造)。请删除多余的工作表后另存,或拆分后导入。"
+        )
+    if b"styleSheet" in head and _count_tags(head, part, STYLE_TAG_RE, MAX_STYLES) is None:
+        raise ReadError(
+            f"该 Excel 文件的单元格格式超过 {MAX_STYLES:,} 种,未读取。"
+            "请把数据复制到新工作簿(只粘贴数值)后另存,再导入。"
+        )
+    return 0
 
 
 ENCRYPTED = "无法读取该 Excel 文件:文件设有打开密码(已加密),或已损坏。请在 Excel 中取消密码后另存为 .xlsx,再重新导入。"
@@ -208,25 +225,24 @@ def _scan_cells(head: bytes, part: IO[bytes], before: int) -> int:
 
 
 STRING_TAG_RE = re.compile(rb"<(?:\w+:)?si[\s/>]")
+STYLE_TAG_RE = re.compile(rb"<(?:\w+:)?(?:xf|font|fill|border|dxf|numFmt)[\s/>]")
 
 
-def _count_strings(head: bytes, part: IO[bytes]) -> None:
-    """Refuses a shared-string table of more than MAX_SHARED_STRINGS entries, streaming."""
+def _count_tags(head: bytes, part: IO[bytes], tag: re.Pattern[bytes], limit: int) -> int | None:
+    """The number of `tag` elements in a part, streaming; None as soon as it passes `limit`."""
     count, tail = 0, head
     while True:
         chunk = part.read(1 << 20)
         buf = tail + chunk
+        # Cut before the last "<" so that no tag is split between two rounds.
         cut = buf.rfind(b"<") if chunk else len(buf)
         cut = len(buf) if cut <= 0 else cut
-        count += len(STRING_TAG_RE.findall(buf, 0, cut))
-        if count > MAX_SHARED_STRINGS:
-            raise ReadError(
-                f"该 Excel 文件的共享文本超过 {MAX_SHARED_STRINGS:,} 条,未读取"
-                "(文件可能经过特殊构造)。请删除多余的工作表后另存,或拆分后导入。"
-            )
+        count += len(tag.findall(buf, 0, cut))
+        if count > limit:
+            return None
         tail = buf[cut:]
         if not chunk:
-            return
+            return count
 
 
 def _declared_parts(data: bytes) -> int | None:

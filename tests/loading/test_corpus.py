@@ -227,6 +227,19 @@ def many_strings(count: int) -> bytes:
     return out.getvalue()
 
 
+def many_styles(count: int) -> bytes:
+    """styles.xml with `count` distinct cell formats (varied: no compression-ratio alarm)."""
+    rng = random.Random(1)
+    xfs = "".join(
+        f'<xf numFmtId="{rng.randrange(50)}" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        for _ in range(count)
+    ).encode()
+    return rezip(
+        xlsx_bytes([ENROLL_HEADERS]),
+        {"xl/styles.xml": lambda b: re.sub(rb"<cellXfs count=\"\d+\">", b"<cellXfs>" + xfs, b)},
+    )
+
+
 def bomb(strings_mb: int = 200) -> bytes:
     """A small .xlsx whose sharedStrings.xml unpacks to `strings_mb` MB (the issue's memory bomb)."""
     base = with_shared_strings(xlsx_bytes([ENROLL_HEADERS, [2023, 10, TOWN, *KEY, 1]]))
@@ -343,6 +356,11 @@ READING: dict[str, Bad] = {
         raw("bad.xlsx", lambda c: many_strings(1_001)),
         whole("共享文本超过 1,000 条"),
         limits=((read_guard, "MAX_SHARED_STRINGS", 1_000),),
+    ),
+    "too_many_styles": Bad(
+        "enrollment",
+        raw("bad.xlsx", lambda c: many_styles(40_000)),
+        whole("单元格格式超过 32,000 种"),
     ),
     "giant_row": Bad(
         "enrollment",
@@ -1049,6 +1067,7 @@ MAX_SECONDS = 10
         ("wide_lying.xlsx", lambda: wide_sheet(30_000, lying_dimension=True), "XFD 列"),
         ("giant_row.xlsx", lambda: giant_row(40), "Excel 本身的上限"),
         ("strings.xlsx", lambda: many_strings(1_500_000), "共享文本超过 750,000 条"),
+        ("styles.xlsx", lambda: many_styles(300_000), "单元格格式超过 32,000 种"),
     ],
     ids=[
         "bomb_300MB_shared_strings",
@@ -1056,6 +1075,7 @@ MAX_SECONDS = 10
         "wide_lying_dimension",
         "giant_row",
         "1500000_distinct_strings",
+        "300000_styles",
     ],
 )
 def test_bomb_and_wide_sheet_are_refused_in_bounded_memory_and_time(
