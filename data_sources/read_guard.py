@@ -3,9 +3,11 @@
 A 2 MB .xlsx is a zip that may unpack to gigabytes (a shared-strings "bomb"), a sheet may claim a
 cell in column XFD on every row, a CSV may hold one endless field. Reading is therefore bounded:
 
-- before openpyxl opens an .xlsx (`check_xlsx_package`): the sum of the parts' uncompressed sizes,
-  each part's compression ratio, the size of the parts openpyxl reads whole (shared strings,
-  styles, workbook), no DTD in any XML part (entity expansion), and the sheet's declared dimension;
+- before openpyxl opens an .xlsx (`check_xlsx_package`): the number of parts, the sum of their
+  uncompressed sizes, each part's compression ratio, the size of the parts openpyxl reads whole
+  (shared strings, styles, workbook), no DTD in any XML part (entity expansion), and, in one
+  streaming pass over each sheet's XML, its cells and the cells of its longest row, and over the
+  shared strings and the styles, their number;
 - while rows stream (`Budget`): cells, columns and wall-clock time.
 
 What this bounds: openpyxl keeps the shared strings and styles in memory (at most
@@ -22,6 +24,7 @@ import time
 import zipfile
 import zlib
 from collections.abc import Iterable
+from typing import IO
 
 # --- Limits (settings) ----------------------------------------------------------------------------
 # The import templates have at most 9 columns; Excel 2003 stopped at 256 (column IV). A cell with a
@@ -34,9 +37,18 @@ MAX_UNCOMPRESSED_BYTES = 400 * 1024 * 1024
 # Parts that openpyxl reads whole into memory (sharedStrings.xml, styles.xml, workbook.xml):
 # 500,000 distinct 16-character person keys take about 15 MB of shared strings.
 MAX_WHOLE_PART_BYTES = 32 * 1024 * 1024
+# Distinct texts of the workbook, which openpyxl keeps as Python strings (~160 bytes each with
+# its overhead, measured): 750,000 cost about 120 MB; 500,000 distinct person keys fit.
+MAX_SHARED_STRINGS = 750_000
+# Formats in styles.xml (cell formats, fonts, fills, borders, number formats), which openpyxl
+# turns into objects of ~2 KB each (measured: 300,000 took 725 MB): 32,000 cost about 65 MB.
+MAX_STYLES = 32_000
 # Deflate reaches ~10-30x on real sheets; bombs reach ~1000x. Parts under 1 MB are not checked.
 MAX_COMPRESSION_RATIO = 200
 RATIO_CHECKED_FROM_BYTES = 1024 * 1024
+# Cell elements in one row of the sheet XML: Excel's own column count. openpyxl holds a row's
+# elements in memory at once, so this bounds what one row can cost (a few MB).
+MAX_ROW_CELLS = 16_384
 # Parts of the package: a workbook has tens (sheets, relations, styles, images); Python builds an
 # object per part before anything can be checked, so the count is read from the zip's end record.
 MAX_PARTS = 2_000
@@ -136,17 +148,37 @@ def check_xlsx_package(data: bytes) -> None:
                         f" {_mb(info.file_size)},超过上限 {_mb(MAX_WHOLE_PART_BYTES)},未读取。"
                         "请删除多余的工作表和格式后另存,或拆分后导入。"
                     )
+            cells = 0
             for info in infos:
                 if info.filename.endswith((".xml", ".rels")):
                     with zf.open(info) as part:
-                        if DTD_RE.search(part.read(4096)):
-                            raise ReadError(
-                                "该 Excel 文件含有文档类型定义(DTD),不是 Excel 保存的文件,未读取。"
-                                "请在 Excel 中打开并另存后再导入。"
-                            )
+                        cells += _scan_part(part, cells)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
         # RuntimeError: an encrypted part; NotImplementedError: an unknown compression method.
         raise ReadError(damaged(".xlsx")) from exc
+
+
+def _scan_part(part: IO[bytes], cells: int) -> int:
+    """Checks one XML part as it streams (see `check_xlsx_package`); returns its cells."""
+    head = part.read(4096)
+    if DTD_RE.search(head):
+        raise ReadError(
+            "该 Excel 文件含有文档类型定义(DTD),不是 Excel 保存的文件,未读取。"
+            "请在 Excel 中打开并另存后再导入。"
+        )
+    if b"worksheet" in head:
+        return _scan_cells(head, part, cells)
+    if b"sst" in head and _count_tags(head, part, STRING_TAG_RE, MAX_SHARED_STRINGS) is None:
+        raise ReadError(
+            f"该 Excel 文件的共享文本超过 {MAX_SHARED_STRINGS:,} 条,未读取"
+            "(文件可能经过特殊构造)。请删除多余的工作表后另存,或拆分后导入。"
+        )
+    if b"styleSheet" in head and _count_tags(head, part, STYLE_TAG_RE, MAX_STYLES) is None:
+        raise ReadError(
+            f"该 Excel 文件的单元格格式超过 {MAX_STYLES:,} 种,未读取。"
+            "请把数据复制到新工作簿(只粘贴数值)后另存,再导入。"
+        )
+    return 0
 
 
 ENCRYPTED = "无法读取该 Excel 文件:文件设有打开密码(已加密),或已损坏。请在 Excel 中取消密码后另存为 .xlsx,再重新导入。"
@@ -154,6 +186,63 @@ HTML_XLS = (
     "该 .xls 文件实际是网页(HTML)格式(常见于业务系统导出),无法直接导入。"
     "请用 Excel 打开后“另存为”Excel 工作簿(.xlsx)再导入。"
 )
+
+
+ROW_TAG_RE = re.compile(rb"<(?:\w+:)?row[\s/>]")
+CELL_TAG_RE = re.compile(rb"<(?:\w+:)?c[\s/>]")
+
+
+def _scan_cells(head: bytes, part: IO[bytes], before: int) -> int:
+    """Counts a sheet's cell elements, streaming, before openpyxl parses it; returns the count.
+
+    openpyxl builds a whole row in memory before it hands it over: one row of millions of empty
+    cells (a 6 MB file) took 1.5 GB. Excel itself never writes more than 16,384 cells in a row.
+    """
+    total, in_row, tail = 0, 0, head
+    while True:
+        chunk = part.read(1 << 20)
+        buf = tail + chunk
+        # Cut before the last "<" so that no tag is split between two rounds.
+        cut = buf.rfind(b"<") if chunk else len(buf)
+        cut = len(buf) if cut <= 0 else cut
+        pieces = ROW_TAG_RE.split(buf[:cut])
+        for k, piece in enumerate(pieces):
+            if k:
+                in_row = 0  # a new row starts
+            n = len(CELL_TAG_RE.findall(piece))
+            in_row += n
+            total += n
+            if in_row > MAX_ROW_CELLS:
+                raise ReadError(
+                    f"该 Excel 文件的一行中单元格超过 {MAX_ROW_CELLS:,} 个(Excel 本身的上限),"
+                    "未读取(文件可能经过特殊构造)。请在 Excel 中打开并另存后再导入。"
+                )
+            if before + total > MAX_CELLS:
+                raise ReadError(too_many_cells())
+        tail = buf[cut:]
+        if not chunk:
+            return total
+
+
+STRING_TAG_RE = re.compile(rb"<(?:\w+:)?si[\s/>]")
+STYLE_TAG_RE = re.compile(rb"<(?:\w+:)?(?:xf|font|fill|border|dxf|numFmt)[\s/>]")
+
+
+def _count_tags(head: bytes, part: IO[bytes], tag: re.Pattern[bytes], limit: int) -> int | None:
+    """The number of `tag` elements in a part, streaming; None as soon as it passes `limit`."""
+    count, tail = 0, head
+    while True:
+        chunk = part.read(1 << 20)
+        buf = tail + chunk
+        # Cut before the last "<" so that no tag is split between two rounds.
+        cut = buf.rfind(b"<") if chunk else len(buf)
+        cut = len(buf) if cut <= 0 else cut
+        count += len(tag.findall(buf, 0, cut))
+        if count > limit:
+            return None
+        tail = buf[cut:]
+        if not chunk:
+            return count
 
 
 def _declared_parts(data: bytes) -> int | None:

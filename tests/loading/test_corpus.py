@@ -181,6 +181,16 @@ def wide_sheet(rows: int = 30_000, lying_dimension: bool = False) -> bytes:
     return rezip(xlsx_bytes([ENROLL_HEADERS]), {SHEET: lambda _: xml})
 
 
+def giant_row(repeats: int) -> bytes:
+    """One row of 16,384 × `repeats` empty cells (openpyxl holds a row whole: 1.5 GB for 150)."""
+    cells = "".join(f'<c r="{read_guard.column_letter(j)}4"/>' for j in range(1, 16_385))
+    xml = (
+        f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{SST_NS}"><sheetData>'
+        f'<row r="4">{cells * repeats}</row></sheetData></worksheet>'
+    ).encode()
+    return rezip(xlsx_bytes([ENROLL_HEADERS]), {SHEET: lambda _: xml})
+
+
 def _zip(parts: dict[str, bytes]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as zf:
@@ -189,9 +199,50 @@ def _zip(parts: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
+SST_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+
+
+def with_shared_strings(data: bytes) -> bytes:
+    """The package declaring xl/sharedStrings.xml, so that openpyxl would load it (openpyxl writes
+    inline strings and no shared-string table)."""
+    override = f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SST_TYPE}"/>'
+    return rezip(
+        data,
+        {"[Content_Types].xml": lambda b: b.replace(b"</Types>", override.encode() + b"</Types>")},
+    )
+
+
+def many_strings(count: int) -> bytes:
+    """A shared-string table of `count` distinct short texts (compresses ~8x: no ratio alarm)."""
+    texts = "".join(f"<si><t>{i:x}</t></si>" for i in range(count))
+    sst = f'<?xml version="1.0"?><sst xmlns="{SST_NS}">{texts}</sst>'.encode()
+    package = with_shared_strings(xlsx_bytes([ENROLL_HEADERS]))
+    with zipfile.ZipFile(io.BytesIO(package)) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    parts["xl/sharedStrings.xml"] = sst
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, part in parts.items():
+            zout.writestr(name, part)
+    return out.getvalue()
+
+
+def many_styles(count: int) -> bytes:
+    """styles.xml with `count` distinct cell formats (varied: no compression-ratio alarm)."""
+    rng = random.Random(1)
+    xfs = "".join(
+        f'<xf numFmtId="{rng.randrange(50)}" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        for _ in range(count)
+    ).encode()
+    return rezip(
+        xlsx_bytes([ENROLL_HEADERS]),
+        {"xl/styles.xml": lambda b: re.sub(rb"<cellXfs count=\"\d+\">", b"<cellXfs>" + xfs, b)},
+    )
+
+
 def bomb(strings_mb: int = 200) -> bytes:
     """A small .xlsx whose sharedStrings.xml unpacks to `strings_mb` MB (the issue's memory bomb)."""
-    base = xlsx_bytes([ENROLL_HEADERS, [2023, 10, TOWN, *KEY, 1]])
+    base = with_shared_strings(xlsx_bytes([ENROLL_HEADERS, [2023, 10, TOWN, *KEY, 1]]))
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(base)) as zin, zipfile.ZipFile(out, "w") as zout:
         for name in zin.namelist():
@@ -299,6 +350,22 @@ READING: dict[str, Bad] = {
         "enrollment",
         raw("wide.xlsx", lambda c: wide_sheet(3_000, lying_dimension=True)),
         whole("(XFD 列),超过上限 256 列"),
+    ),
+    "too_many_shared_strings": Bad(
+        "enrollment",
+        raw("bad.xlsx", lambda c: many_strings(1_001)),
+        whole("共享文本超过 1,000 条"),
+        limits=((read_guard, "MAX_SHARED_STRINGS", 1_000),),
+    ),
+    "too_many_styles": Bad(
+        "enrollment",
+        raw("bad.xlsx", lambda c: many_styles(40_000)),
+        whole("单元格格式超过 32,000 种"),
+    ),
+    "giant_row": Bad(
+        "enrollment",
+        raw("bad.xlsx", lambda c: giant_row(2)),
+        whole("一行中单元格超过 16,384 个(Excel 本身的上限)"),
     ),
     "too_many_cells": Bad(
         "enrollment",
@@ -999,8 +1066,18 @@ MAX_SECONDS = 10
         ("bomb.xlsx", lambda: bomb(300), "压缩比异常"),
         ("wide.xlsx", lambda: wide_sheet(30_000), "XFD 列"),
         ("wide_lying.xlsx", lambda: wide_sheet(30_000, lying_dimension=True), "XFD 列"),
+        ("giant_row.xlsx", lambda: giant_row(40), "Excel 本身的上限"),
+        ("strings.xlsx", lambda: many_strings(1_500_000), "共享文本超过 750,000 条"),
+        ("styles.xlsx", lambda: many_styles(300_000), "单元格格式超过 32,000 种"),
     ],
-    ids=["bomb_300MB_shared_strings", "wide_30000_rows_xfd", "wide_lying_dimension"],
+    ids=[
+        "bomb_300MB_shared_strings",
+        "wide_30000_rows_xfd",
+        "wide_lying_dimension",
+        "giant_row",
+        "1500000_distinct_strings",
+        "300000_styles",
+    ],
 )
 def test_bomb_and_wide_sheet_are_refused_in_bounded_memory_and_time(
     tmp_path: Path, name: str, build: Callable[[], bytes], fragment: str
