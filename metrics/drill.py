@@ -122,6 +122,31 @@ def rank_history(fetch: Fetch, year: int, last_month: int, township: str) -> pd.
     return rank_table(completion, targets, year, last_month, township)
 
 
+def enrollment_trend(fetch: Fetch, year: int, last_month: int, township: str) -> pd.DataFrame:
+    """The township's enrolled persons at each month end 1..last_month against its plan.
+
+    planned(m) = Σ over schemes of the scheme's yearly target × its 时序进度 at m
+    (`compare.enrollment_plan_curve`); gap = planned − enrolled (positive = behind). Two queries,
+    both for the township only. Columns: month, enrolled, planned, gap (persons); a month without
+    data has enrolled and gap missing. The frame feeds `ui.charts.enrollment_vs_plan` as is.
+    """
+    period, where = Period(year, last_month), {"township": township}
+    monthly = fetch(QuerySpec.make(["enrolled"], period, ["month"], where)).frame
+    split = fetch(QuerySpec.make(["enroll_target"], period, ["scheme"], where)).frame
+    targets = {} if split.empty else dict(zip(split["scheme"], split["enroll_target"], strict=True))
+    plan = compare.enrollment_plan_curve(targets, last_month)
+    if not targets:
+        plan["planned"] = np.nan
+    enrolled = (
+        pd.Series(dtype=float)
+        if monthly.empty
+        else monthly.assign(month=monthly["month"].astype(int)).set_index("month")["enrolled"]
+    )
+    out = plan.assign(enrolled=plan["month"].map(enrolled).astype(float))
+    out["gap"] = out["planned"] - out["enrolled"]
+    return out[["month", "enrolled", "planned", "gap"]]
+
+
 # --- 2. Area summary ----------------------------------------------------------------------------
 
 

@@ -109,6 +109,25 @@ def test_rank_table_ties_share_the_better_rank_and_missing_ranks_last() -> None:
     assert ranks["A"]["status"] is GREEN and ranks["C"]["status"] is NONE
 
 
+@pytest.mark.parametrize(
+    ("township", "enrolled", "planned"),
+    [
+        # T1: 800×(.85, .97, 1, 1) + 150×m/12; T2: 600×(.85, .97, 1, 1) + 100×m/12.
+        (T1, [650, 767, 833], [680 + 12.5, 776 + 25, 800 + 37.5, 800 + 50]),
+        (T2, [515, 576, 615], [510 + 100 / 12, 582 + 200 / 12, 600 + 25, 600 + 400 / 12]),
+    ],
+)
+def test_enrollment_trend_by_hand(
+    drill_engine: Engine, township: str, enrolled: list[int], planned: list[float]
+) -> None:
+    got = drill.enrollment_trend(fetcher(drill_engine), 2023, 4, township)
+    assert got["month"].tolist() == [1, 2, 3, 4]
+    assert got["enrolled"].iloc[:3].tolist() == enrolled and math.isnan(got["enrolled"].iloc[3])
+    assert got["planned"].tolist() == pytest.approx(planned)
+    gaps = [p - e for p, e in zip(planned[:3], enrolled, strict=True)]
+    assert got["gap"].iloc[:3].tolist() == pytest.approx(gaps)
+
+
 # --- lag drivers ----------------------------------------------------------------------------------
 
 # 2023年1-3月, time progress for yearly agreements and budgets 3/12 = 0.25.
