@@ -1,0 +1,408 @@
+"""乡镇详情 computations: a township's rank history, its area summary and what drives its lag.
+
+Every figure comes from the metrics layer through `fetch` (QuerySpec -> Result): pages pass
+`metrics.service.fetch` (scoped to the session's viewer, cached), tests a function executing on a
+fixture warehouse. Status, rank, time progress and 同比 are the rules of `metrics.compare`; this
+module only arranges them for one township. No Streamlit here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from metrics import compare, present, settings, units
+from metrics.catalog import metric
+from metrics.execute import Result
+from metrics.model import Period, QuerySpec
+from metrics.suppress import SUPPRESSED
+
+Fetch = Callable[[QuerySpec], Result]
+
+RANK_COLUMNS = ["month", "value", "expected", "rank", "of", "status"]
+DRIVER_COLUMNS = ["area", "subject", "code", "gap", "unit", "share_of_gap"]
+SUMMARY_COLUMNS = [
+    "area",
+    "metric",
+    "value",
+    "target_metric",
+    "target",
+    "expected",
+    "status",
+    "yoy",
+    "rank",
+    "of",
+    "suppressed",
+]
+
+ENROLLMENT = "参保扩面"
+ASSISTANCE = "医疗救助"
+PROCUREMENT = "集中带量采购"
+DRG = "DRG付费"
+
+# Display units of the gaps (persons whole at township level; 集采 volumes are plain counts).
+UNIT_PERSONS = present.DISPLAY_UNIT["persons"]  # 人
+UNIT_VOLUME = present.DISPLAY_UNIT["int"]  # no unit word: the agreement's own counting unit
+UNIT_WAN_YUAN = present.DISPLAY_UNIT["wan_yuan"]  # 万元
+
+
+# --- 1. Rank history ----------------------------------------------------------------------------
+
+
+def rank_table(
+    completion: pd.DataFrame,
+    targets: pd.DataFrame,
+    year: int,
+    last_month: int,
+    township: str,
+) -> pd.DataFrame:
+    """The township's completion rank for each month 1..last_month (pure; see `rank_history`).
+
+    `completion` has columns township, month, enroll_completion (one row per township and month
+    with enrollment data); `targets` township, scheme, enroll_target. Every township with a target
+    or a figure is ranked each month; a missing figure ranks last (`compare.rank`), and a month in
+    which no township has a figure has no rank at all (rank and of missing, status 无数据).
+    """
+    towns = sorted(set(completion["township"].astype(str)) | set(targets["township"].astype(str)))
+    rows = []
+    for m in range(1, last_month + 1):
+        month = completion[completion["month"].astype(int) == m]
+        values = (
+            month.assign(township=month["township"].astype(str))
+            .set_index("township")["enroll_completion"]
+            .reindex(towns)
+            .astype(float)
+        )
+        expected = compare.enrollment_expected_by(targets, Period(year, m), "township")
+        exp = expected.get(township) if township in expected.index else None
+        exp = None if exp is None or pd.isna(exp) else float(exp)
+        value = values.get(township)
+        value = None if value is None or pd.isna(value) else float(value)
+        if values.notna().any() and township in values.index:
+            ranks = compare.rank(values, higher_is_better=True)
+            rank, of = int(ranks[township]), len(values)
+        else:
+            rank, of = None, None
+        rows.append(
+            {
+                "month": m,
+                "value": np.nan if value is None else value,
+                "expected": np.nan if exp is None else exp,
+                "rank": rank,
+                "of": of,
+                "status": compare.status_vs_progress(value, exp),
+            }
+        )
+    out = pd.DataFrame(rows, columns=RANK_COLUMNS)
+    return out.astype({"rank": "Int64", "of": "Int64"})
+
+
+def rank_history(fetch: Fetch, year: int, last_month: int, township: str) -> pd.DataFrame:
+    """参保任务完成率 rank of `township` among all townships at the end of each month 1..last_month.
+
+    Completion at month m = enrolled persons at the end of m (year to date: enrollment is a month-end
+    stock) ÷ the year's enrollment target. Rank 1 = highest completion; ties share the better rank
+    and a missing figure ranks last, as on the pages (`compare.rank`). `expected` is the 时序进度 at
+    month m (scheme curves weighted by target, `compare.enrollment_expected_by`), `status` the
+    township's RAG against it (a `Status`). Two queries: completion by township × month, and
+    targets by township × scheme; rows are only those the viewer's scope shows.
+
+    Columns: month, value, expected, rank, of, status.
+    """
+    period = Period(year, last_month)
+    completion = fetch(QuerySpec.make(["enroll_completion"], period, ["township", "month"])).frame
+    targets = fetch(QuerySpec.make(["enroll_target"], period, ["township", "scheme"])).frame
+    if completion.empty:
+        completion = pd.DataFrame(columns=["township", "month", "enroll_completion"])
+    if targets.empty:
+        targets = pd.DataFrame(columns=["township", "scheme", "enroll_target"])
+    return rank_table(completion, targets, year, last_month, township)
+
+
+def enrollment_trend(fetch: Fetch, year: int, last_month: int, township: str) -> pd.DataFrame:
+    """The township's enrolled persons at each month end 1..last_month against its plan.
+
+    planned(m) = Σ over schemes of the scheme's yearly target × its 时序进度 at m
+    (`compare.enrollment_plan_curve`); gap = planned − enrolled (positive = behind). Two queries,
+    both for the township only. Columns: month, enrolled, planned, gap (persons); a month without
+    data has enrolled and gap missing. The frame feeds `ui.charts.enrollment_vs_plan` as is.
+    """
+    period, where = Period(year, last_month), {"township": township}
+    monthly = fetch(QuerySpec.make(["enrolled"], period, ["month"], where)).frame
+    split = fetch(QuerySpec.make(["enroll_target"], period, ["scheme"], where)).frame
+    targets = {} if split.empty else dict(zip(split["scheme"], split["enroll_target"], strict=True))
+    plan = compare.enrollment_plan_curve(targets, last_month)
+    if not targets:
+        plan["planned"] = np.nan
+    enrolled = (
+        pd.Series(dtype=float)
+        if monthly.empty
+        else monthly.assign(month=monthly["month"].astype(int)).set_index("month")["enrolled"]
+    )
+    out = plan.assign(enrolled=plan["month"].map(enrolled).astype(float))
+    out["gap"] = out["planned"] - out["enrolled"]
+    return out[["month", "enrolled", "planned", "gap"]]
+
+
+# --- 2. Area summary ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Area:
+    """One area of 乡镇详情: its headline metric, the target it is measured against, how its
+    time progress and status margin are read."""
+
+    name: str
+    metric: str
+    target_metric: str | None
+    extra: tuple[str, ...]  # inputs fetched alongside (the target)
+    progress: str | None  # "enrollment": scheme curves; "linear": m/12; None: no time progress
+    margin: float = settings.RAG_AMBER_PP
+
+
+AREAS: tuple[Area, ...] = (
+    Area(ENROLLMENT, "enroll_completion", "enroll_target", ("enroll_target",), "enrollment"),
+    Area(ASSISTANCE, "assist_amount", None, ("assist_times",), None),
+    # 滞后 beyond PROCUREMENT_LAG_PP behind time progress, as on the 集采 page and the overview.
+    Area(
+        PROCUREMENT,
+        "proc_progress",
+        "proc_agreed",
+        ("proc_agreed",),
+        "linear",
+        settings.PROCUREMENT_LAG_PP,
+    ),
+    # Over pace beyond DRG_OVER_PACE_PP ahead of time progress, as on the DRG page and overview.
+    Area(DRG, "drg_execution", "drg_budget", ("drg_budget",), "linear", settings.DRG_OVER_PACE_PP),
+)
+
+
+def _row_of(frame: pd.DataFrame, township: str) -> pd.Series | None:
+    if frame.empty or "township" not in frame.columns:
+        return None
+    mine = frame[frame["township"].astype(str) == township]
+    return None if mine.empty else mine.iloc[0]
+
+
+def _number(row: pd.Series | None, column: str | None) -> float | None:
+    if row is None or column is None or column not in row.index:
+        return None
+    v = row[column]
+    return None if v is None or pd.isna(v) else float(v)
+
+
+def area_summary(fetch: Fetch, period: Period, township: str) -> pd.DataFrame:
+    """Each area's figure for `township` with its target, 时序进度, status, 同比 and rank.
+
+    Per area: value = the township's headline metric (参保任务完成率, 医疗救助金额, 采购进度,
+    DRG预算执行率); target = the absolute figure it is measured against (参保任务数, 约定采购量,
+    DRG付费预算; none for 医疗救助); expected = 时序进度 (enrollment: scheme curves weighted by the
+    township's targets; 集采 and DRG: m/12; none for 医疗救助); status = RAG of value against
+    expected with the area's policy margin (DRG: lower is better); yoy = 同比 by
+    `compare.change` (rates in ratio points, amounts as growth); rank among the townships the
+    viewer may see where the metric has a direction (1 = best). Figures are read from the
+    by-township frame, so small-cell suppression is the one the county table gets
+    (`suppressed` True: the value is hidden). `metric`/`target_metric` name the metrics whose
+    declared format the value and target take (`present.text`).
+    """
+    targets = fetch(QuerySpec.make(["enroll_target"], period, ["township", "scheme"])).frame
+    rows = []
+    for area in AREAS:
+        ids = [area.metric, *area.extra]
+        current = fetch(QuerySpec.make(ids, period, ["township"])).frame
+        previous = fetch(QuerySpec.make(ids, period.previous_year(), ["township"])).frame
+        if not current.empty and not previous.empty:
+            current = compare.attach_changes(current, previous, ["township"], [area.metric])
+        row = _row_of(current, township)
+        value = _number(row, area.metric)
+        if area.progress == "enrollment":
+            by_town = (
+                compare.enrollment_expected_by(targets, period, "township")
+                if not targets.empty
+                else pd.Series(dtype=float)
+            )
+            expected = by_town.get(township)
+            expected = None if expected is None or pd.isna(expected) else float(expected)
+        elif area.progress == "linear":
+            expected = compare.linear_expected(period)
+        else:
+            expected = None
+        better = metric(area.metric).higher_is_better
+        status = (
+            compare.status_vs_progress(value, expected, better is not False, area.margin)
+            if area.progress is not None
+            else None
+        )
+        rank = of = None
+        if better is not None and row is not None and value is not None:
+            ranks = compare.rank(current[area.metric].astype(float), higher_is_better=better)
+            rank = int(ranks[current["township"].astype(str) == township].iloc[0])
+            of = len(current)
+        hidden = bool(row is not None and SUPPRESSED in row.index and row[SUPPRESSED])
+        rows.append(
+            {
+                "area": area.name,
+                "metric": area.metric,
+                "value": np.nan if value is None else value,
+                "target_metric": area.target_metric,
+                "target": _number(row, area.target_metric),
+                "expected": np.nan if expected is None else expected,
+                "status": status,
+                "yoy": _number(row, f"{area.metric}{compare.CHANGE}"),
+                "rank": rank,
+                "of": of,
+                "suppressed": hidden,
+            }
+        )
+    out = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    return out.astype({"target": float, "yoy": float, "rank": "Int64", "of": "Int64"})
+
+
+# --- 3. Lag drivers -----------------------------------------------------------------------------
+
+
+def _drivers(
+    area: str, subjects: list[str], codes: list[str], gaps: list[float], unit: str, limit: int
+) -> pd.DataFrame:
+    """Rows behind plan (gap > 0), largest first, with each one's share of the area's whole gap."""
+    frame = pd.DataFrame(
+        {"subject": subjects, "code": codes, "gap": gaps}, columns=["subject", "code", "gap"]
+    )
+    frame = frame[frame["gap"].astype(float) > 0]
+    total = float(frame["gap"].sum())
+    frame = frame.sort_values(["gap", "code"], ascending=[False, True], kind="stable").head(limit)
+    return frame.assign(
+        area=area, unit=unit, share_of_gap=frame["gap"].astype(float) / total if total else np.nan
+    )[DRIVER_COLUMNS]
+
+
+def enrollment_gaps(
+    targets: pd.DataFrame, enrolled: pd.DataFrame, period: Period
+) -> list[tuple[str, float]]:
+    """(scheme, gap) for one township: gap = 时序进度 of the scheme × its target − enrolled persons.
+
+    `targets` has columns scheme, enroll_target; `enrolled` scheme, enrolled. A scheme with a
+    target and no enrolled persons is behind by its whole expected figure.
+
+    >>> t = pd.DataFrame({"scheme": ["employee"], "enroll_target": [120.0]})
+    >>> e = pd.DataFrame({"scheme": ["employee"], "enrolled": [20.0]})
+    >>> enrollment_gaps(t, e, Period(2023, 6))  # 6/12 × 120 − 20
+    [('employee', 40.0)]
+    """
+    done = dict(zip(enrolled["scheme"].astype(str), enrolled["enrolled"], strict=True))
+    out = []
+    for scheme, target in zip(targets["scheme"].astype(str), targets["enroll_target"], strict=True):
+        if target is None or pd.isna(target):
+            continue
+        expected = compare.enrollment_expected(period, {scheme: float(target)})
+        actual = done.get(scheme)
+        actual = 0.0 if actual is None or pd.isna(actual) else float(actual)
+        out.append((scheme, float(expected or 0.0) * float(target) - actual))
+    return out
+
+
+def lag_drivers(fetch: Fetch, period: Period, township: str, limit: int = 5) -> pd.DataFrame:
+    """What drives `township`'s lag, largest contribution to the gap first within each area.
+
+    Measured year to date up to the period's month (time progress is a year-to-date notion):
+    - 参保扩面, by scheme: gap = 时序进度 of the scheme (resident campaign curve, employees m/12)
+      × the scheme's target − persons enrolled at the month's end, in persons. Targets are set by
+      scheme only, so person groups carry no target and no gap of their own.
+    - 集中带量采购, by the township's institutions: gap = m/12 × agreed yearly volume − volume
+      purchased so far (all the institution's agreed products together), in volume. An institution
+      without an agreement has nothing to fall behind.
+    - DRG付费, by the township's hospitals: gap = DRG fund paid so far − m/12 × yearly DRG budget,
+      in 万元 (positive = paying ahead of budget pace). A hospital without a budget is left out.
+    Only positive gaps (behind plan, or over pace for DRG) are drivers; share_of_gap = the row's gap
+    ÷ the sum of all positive gaps of its area in the township (before `limit` cuts the list).
+    `limit` rows at most per area. Columns: area, subject (scheme or institution name), code
+    (scheme or institution code, for drilling on), gap, unit, share_of_gap.
+    """
+    ytd = Period(period.year, period.month)
+    where = {"township": township}
+    parts = []
+
+    targets = fetch(QuerySpec.make(["enroll_target"], ytd, ["scheme"], where)).frame
+    enrolled = fetch(QuerySpec.make(["enrolled"], ytd, ["scheme"], where)).frame
+    if not targets.empty:
+        if enrolled.empty:
+            enrolled = pd.DataFrame(columns=["scheme", "enrolled"])
+        gaps = enrollment_gaps(targets, enrolled, ytd)
+        parts.append(
+            _drivers(
+                ENROLLMENT,
+                [present.dim_value("scheme", s) for s, _ in gaps],
+                [s for s, _ in gaps],
+                [g for _, g in gaps],
+                UNIT_PERSONS,
+                limit,
+            )
+        )
+
+    linear = compare.linear_expected(ytd)
+    proc = fetch(
+        QuerySpec.make(["proc_agreed", "proc_purchased"], ytd, ["institution"], where)
+    ).frame
+    if not proc.empty:
+        proc = proc[proc["proc_agreed"].notna()]
+        gaps = linear * proc["proc_agreed"].astype(float) - proc["proc_purchased"].astype(
+            float
+        ).fillna(0.0)
+        parts.append(
+            _drivers(
+                PROCUREMENT,
+                _names(proc),
+                proc["institution"].astype(str).tolist(),
+                gaps.tolist(),
+                UNIT_VOLUME,
+                limit,
+            )
+        )
+
+    drg = fetch(QuerySpec.make(["drg_paid", "drg_budget"], ytd, ["institution"], where)).frame
+    if not drg.empty:
+        drg = drg[drg["drg_budget"].notna()]
+        over = drg["drg_paid"].astype(float).fillna(0.0) - linear * drg["drg_budget"].astype(float)
+        parts.append(
+            _drivers(
+                DRG,
+                _names(drg),
+                drg["institution"].astype(str).tolist(),
+                [units.yuan_to_wan(v) for v in over],
+                UNIT_WAN_YUAN,
+                limit,
+            )
+        )
+
+    parts = [p for p in parts if not p.empty]
+    if not parts:
+        return pd.DataFrame(columns=DRIVER_COLUMNS)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _names(frame: pd.DataFrame) -> list[str]:
+    """Institution names, the code where the name is missing (never None on screen)."""
+    if "institution_name" not in frame.columns:
+        return frame["institution"].astype(str).tolist()
+    return [
+        str(n) if n is not None and not pd.isna(n) else str(c)
+        for n, c in zip(frame["institution_name"], frame["institution"], strict=True)
+    ]
+
+
+def gap_text(gap: float | None, unit: str) -> str:
+    """A driver's gap as the bureau writes it: '102人', '75', '0.80万元' ('—' when missing).
+
+    >>> gap_text(0.8, "万元")
+    '0.80万元'
+    """
+    if gap is None or pd.isna(gap):
+        return units.MISSING
+    if unit == UNIT_PERSONS:
+        return units.fmt_persons(gap, sep=True)
+    if unit == UNIT_WAN_YUAN:
+        return f"{units.fmt_number(gap, digits=2, sep=True)}{UNIT_WAN_YUAN}"
+    return units.fmt_number(gap, digits=0, sep=True)
