@@ -17,7 +17,7 @@ from data_sources.config import redact, warehouse_url
 from data_sources.engine import WarehouseError
 from metrics import service
 from metrics.compiler import QueryError
-from ui import state
+from ui import chrome, state
 from ui.nav import PAGES
 
 log = logging.getLogger("yibao")
@@ -25,15 +25,6 @@ log = logging.getLogger("yibao")
 st.set_page_config(
     page_title="医保决策驾驶舱", page_icon=":material/health_and_safety:", layout="wide"
 )
-
-# Card values such as "46574.09万元" must fit a quarter-width card on a 1366 px laptop and still
-# read large on a wall screen: the value font scales with the window. A fixed style sheet, never
-# built from data.
-CARD_CSS = """
-<style>
-[data-testid="stMetricValue"] { font-size: clamp(1.25rem, 1.9vw, 2.25rem); }
-</style>
-"""
 
 
 def main() -> None:
@@ -68,7 +59,7 @@ def main() -> None:
         auth_session.sidebar(user)
         if fresh.is_demo:
             st.caption(":orange-badge[演示数据] 以南昌县2023年公开数据校准的模拟数据")
-    st.markdown(CARD_CSS, unsafe_allow_html=True)
+    chrome.apply()
     state.render_sidebar()
     state.sync_url()
     for note in notes:

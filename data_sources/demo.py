@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import json
 import sys
 import time
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from data_sources import boundaries
 from data_sources import demo_names as names
 from data_sources.config import DEMO_DUCKDB_PATH, demo_url
 
@@ -161,8 +163,9 @@ def _pool_keys(rng: np.random.Generator, towns: np.ndarray, kind: str, county: i
 
 
 def _geography(scale: Scale, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
-    towns, pops, villages, insts = [], [], [], []
+    towns, pops, villages, insts, shapes = [], [], [], [], []
     for c in range(scale.counties):
+        county_towns = []
         prefix = "" if c == 0 else names.COUNTY_PREFIXES[(c - 1) % len(names.COUNTY_PREFIXES)]
         county_code = COUNTY_CODE if c == 0 else f"36{c + 1:02d}{(c // 50) + 21:02d}"
         sizes = np.array([t[1] for t in names.TOWNSHIPS]) * (
@@ -175,6 +178,7 @@ def _geography(scale: Scale, rng: np.random.Generator) -> dict[str, pd.DataFrame
         for i, (tname, _size, _emp) in enumerate(names.TOWNSHIPS):
             code = f"{county_code}{(100 if tname.endswith(('镇', '街道')) else 200) + i:03d}"
             towns.append((code, prefix + tname, c * 20 + i + 1))
+            county_towns.append((code, prefix + tname, float(sizes[i])))
             for year in YEARS:
                 drift = 1 + (year - CALIBRATION_YEAR) * rng.normal(-0.003, 0.002)
                 registered = int(reg[i] * drift)
@@ -221,6 +225,14 @@ def _geography(scale: Scale, rng: np.random.Generator) -> dict[str, pd.DataFrame
                         None,
                     )
                 )
+        # Fictional outlines (data_sources.boundaries), counties side by side on larger scales.
+        center = (
+            boundaries.CENTER[0] + 0.8 * (c % 10),
+            boundaries.CENTER[1] + 0.7 * (c // 10),
+        )
+        for feature in boundaries.generate(county_towns, center)["features"]:
+            geometry = json.dumps(feature["geometry"], separators=(",", ":"))
+            shapes.append((feature["properties"]["code"], geometry, True))
         seat = towns[c * 20][0]
         for h, (hname, level) in enumerate(names.HOSPITALS):
             insts.append(
@@ -248,6 +260,9 @@ def _geography(scale: Scale, rng: np.random.Generator) -> dict[str, pd.DataFrame
             )
     return {
         "township": pd.DataFrame(towns, columns=["code", "name", "sort_order"]),
+        "township_boundary": pd.DataFrame(
+            shapes, columns=["township_code", "geometry", "fictional"]
+        ),
         "township_population": pd.DataFrame(
             pops, columns=["year", "township_code", "registered", "resident", "poverty"]
         ),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
 )
+from sqlalchemy.dialects import mysql
 
 metadata = MetaData()
 
@@ -100,6 +102,22 @@ village = Table(
     Column("name", String(32), nullable=False),
     Column("kind", String(8), nullable=False, comment="村/社区"),
     comment="村(社区)",
+)
+
+township_boundary = Table(
+    "township_boundary",
+    metadata,
+    _township(),
+    # GeoJSON geometry (Polygon/MultiPolygon) as text; LONGTEXT on MySQL-protocol engines,
+    # whose TEXT stops at 64 KB, less than a detailed township outline.
+    Column(
+        "geometry",
+        Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb"),
+        nullable=False,
+        comment="乡镇边界(GeoJSON 几何)",
+    ),
+    Column("fictional", Boolean, nullable=False, comment="是否为演示用虚构边界"),
+    comment="乡镇(街道)边界",
 )
 
 institution = Table(
@@ -321,6 +339,7 @@ FACT_TABLES: tuple[Table, ...] = (
 # Order in which a full load must insert (parents before children).
 LOAD_ORDER: tuple[Table, ...] = (
     township,
+    township_boundary,
     township_population,
     village,
     institution,
