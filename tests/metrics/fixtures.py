@@ -264,8 +264,12 @@ drg_case = _frame(
     ],
 )
 
+# No shapes: the map is tested in tests/maps; metrics never read boundaries.
+township_boundary = _frame("township_code geometry fictional", [])
+
 FRAMES: dict[str, pd.DataFrame] = {
     "township": township,
+    "township_boundary": township_boundary,
     "township_population": township_population,
     "village": village,
     "institution": institution,
