@@ -20,6 +20,7 @@ from data_sources import areas, reader, templates, writer
 from data_sources.load import load_file, problems_frame, problems_xlsx
 from data_sources.load_specs import LOAD_STEPS, MAX_FILE_MB, MAX_ROWS, SPECS, spec
 from metrics import service
+from ui import boundary_import
 
 RESULT_KEY = "_import_result"
 SHOWN_PROBLEMS = 500
@@ -62,6 +63,8 @@ with st.expander("导入顺序与各月数据完整性", expanded=not fresh.late
         loaded = cells[cells["行数"] > 0]
         if not loaded.empty:
             st.dataframe(loaded[["方面", "月份", "行数", "导入时间", "导入人"]], hide_index=True)
+
+boundary_import.render(read_only)
 
 kind = st.selectbox("数据类型", list(SPECS), format_func=lambda k: SPECS[k].title, key="imp_kind")
 s = spec(kind)
