@@ -22,9 +22,10 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Mm, Pt, RGBColor
 
 from exports.briefing_content import Content
+from exports.watermark import PREFIX
 
 TITLE_FONT = "方正小标宋简体"
 BODY_FONT = "仿宋_GB2312"
@@ -233,14 +234,27 @@ def sections(content: Content) -> list[tuple[str, str]]:
     return out
 
 
-def briefing_docx(content: Content) -> bytes:
-    """The 汇报材料 (.docx bytes) for rendered content (`briefing_content.render`)."""
+def _watermark(doc, mark: str) -> None:
+    """'导出:user time' small and grey at the right of every page's header (not in demo mode)."""
+    header = doc.sections[0].header.paragraphs[0]
+    header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    header.paragraph_format.first_line_indent = Pt(0)
+    run = _run(header, f"{PREFIX}{mark}", BODY_FONT, Pt(9))
+    run.font.color.rgb = RGBColor(0x80, 0x80, 0x80)
+    doc.core_properties.keywords = f"{PREFIX}{mark}"
+
+
+def briefing_docx(content: Content, watermark: str | None = None) -> bytes:
+    """The 汇报材料 (.docx bytes) for rendered content (`briefing_content.render`);
+    `watermark` ('user 2026-11-23 20:15', outside demo mode) goes in the page header."""
     from exports.wording import full_width
 
     doc = Document()
     for name in STYLE_FONTS:
         _style(doc, name)
     _page_setup(doc)
+    if watermark:
+        _watermark(doc, watermark)
     title = doc.add_paragraph(style="Title")
     _run(title, content.title, TITLE_FONT, SIZE_2)
     for kind, text in sections(content):

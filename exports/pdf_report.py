@@ -20,6 +20,7 @@ from exports import ExportError
 from exports.briefing_content import Content
 from exports.docx_report import KPI_HEADER, kpi_rows, sections
 from exports.fonts import NO_FONT_MESSAGE, find_cjk_font
+from exports.watermark import PREFIX
 from exports.wording import full_width
 
 MM = 72 / 25.4  # points per millimetre
@@ -138,11 +139,12 @@ def truetype_subset(file: str, index: int, text: str) -> bytes:
     return out.getvalue()
 
 
-def _charset(content: Content) -> str:
+def _charset(content: Content, mark: str | None = None) -> str:
     """Every character the document may draw (subset fonts carry only these)."""
     import string
 
     parts = [content.title, content.cutoff, content.organisation, *KPI_HEADER, string.printable]
+    parts += [PREFIX, mark or ""]
     parts += [full_width(text) for _, text in sections(content)]
     parts += ["".join(row) for row in kpi_rows(content)]
     parts += [c.subject + full_width(c.note) for c in content.charts]
@@ -150,7 +152,7 @@ def _charset(content: Content) -> str:
     return "".join(sorted(set("".join(parts))))
 
 
-def _pdf(content: Content, folder: Path):
+def _pdf(content: Content, folder: Path, mark: str | None = None):
     from fpdf import FPDF
 
     class Report(FPDF):
@@ -158,11 +160,17 @@ def _pdf(content: Content, folder: Path):
             self.set_y(-28 * MM)
             self.set_font("serif", size=14)
             self.cell(0, 20, f"— {self.page_no()} —", align="C")
+            if mark:
+                self.set_xy(LEFT, 15 * MM)
+                self.set_font("serif", size=9)
+                self.set_text_color(128)
+                self.cell(TEXT_W, 12, f"{PREFIX}{mark}", align="R")
+                self.set_text_color(0)
 
     pdf = Report(unit="pt", format="A4")
     pdf.set_margins(LEFT, TOP, RIGHT)
     pdf.set_auto_page_break(True, margin=BOTTOM)
-    text = _charset(content)
+    text = _charset(content, mark)
     for role, (file, index) in faces().items():
         path = folder / f"{role}.ttf"
         path.write_bytes(truetype_subset(file, index, text))
@@ -276,10 +284,11 @@ def _image(pdf, png: bytes) -> None:
     pdf.set_y(pdf.get_y() + height + 4)
 
 
-def briefing_pdf(content: Content) -> bytes:
-    """The 汇报材料 as PDF bytes: title, paragraph, KPI 三线表, 预警事项, charts, signature."""
+def briefing_pdf(content: Content, watermark: str | None = None) -> bytes:
+    """The 汇报材料 as PDF bytes: title, paragraph, KPI 三线表, 预警事项, charts, signature;
+    `watermark` (outside demo mode) is printed small and grey at the top right of each page."""
     with tempfile.TemporaryDirectory(prefix="yibao-pdf-") as folder:
-        return _layout(content, _pdf(content, Path(folder)))
+        return _layout(content, _pdf(content, Path(folder), watermark))
 
 
 def _layout(content: Content, pdf) -> bytes:
