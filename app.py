@@ -16,7 +16,7 @@ from data_sources.config import redact, warehouse_url
 from data_sources.engine import WarehouseError
 from metrics import service
 from metrics.compiler import QueryError
-from ui import state
+from ui import printing, state
 from ui.nav import PAGES
 
 log = logging.getLogger("yibao")
@@ -70,6 +70,7 @@ def main() -> None:
     st.markdown(CARD_CSS, unsafe_allow_html=True)
     state.render_sidebar()
     state.sync_url()
+    printing.inject(pg.title)  # print layout: A4 landscape, header with scope/period/数据截至
     for note in notes:
         st.toast(note)
     try:

@@ -6,8 +6,8 @@ viewer's scope applies); `monthly_pack(content, tables, watermark)` builds the f
 later, when the download is clicked; `export_pack(...)` does that, watermarks outside demo mode
 and writes the audit line.
 
->>> sorted(pack_names("向塘镇", "2023年1-10月", ["主要指标"]))[:2]
-['向塘镇_2023年1-10月_医保工作汇报PPT.pptx', '向塘镇_2023年1-10月_医保工作运行情况汇报.docx']
+>>> pack_names("向塘镇", "2023年1-10月", ["主要指标"])[2:]
+['向塘镇_2023年1-10月_医保工作汇报PPT.pptx', '向塘镇_2023年1-10月_主要指标.xlsx']
 """
 
 from __future__ import annotations

@@ -1,0 +1,103 @@
+"""Whole-page print (browser Ctrl+P or the sidebar's 导出本页PDF): A4 landscape, no sidebar or
+Streamlit chrome, cards and charts never split across pages, and on every printed page a header
+with the scope, the period and 数据截至 plus a page number at the foot.
+
+The style sheet is fixed text; only the header line is built from the filters, and it goes in
+as a CSS string with every character escaped (`css_string`), so no name can break out of it.
+The header uses @page margin boxes (Chromium 131+, which Edge and Chrome on the bureau's PCs
+are); other browsers print the same pages without it.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+import streamlit.components.v1 as components
+
+# Streamlit's own containers scroll inside a 100vh box: printed as is, only the first screen
+# comes out (and a blank page after it). They are let grow to their content for print.
+PRINT_CSS = """
+@media print {
+  @page { size: A4 landscape; margin: 16mm 10mm 14mm 10mm; }
+  html, body, #root, .stApp, [data-testid="stApp"], [data-testid="stAppViewContainer"],
+  [data-testid="stMain"], [data-testid="stMainBlockContainer"], section.main {
+    height: auto !important; min-height: 0 !important; overflow: visible !important;
+    position: static !important;
+  }
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+  [data-testid="stSidebarCollapseButton"], [data-testid="stHeader"], header.stAppHeader,
+  [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
+  [data-testid="stBottom"], [data-testid="stElementToolbar"], [data-testid="stToast"],
+  [data-testid="stDownloadButton"], [data-testid="stBaseButton-secondary"],
+  [data-testid="stBaseButton-primary"], [data-testid="stExpander"], footer, iframe {
+    display: none !important;
+  }
+  [data-testid="stMain"] { margin-left: 0 !important; padding: 0 !important; }
+  [data-testid="stMainBlockContainer"], .block-container {
+    max-width: 100% !important; padding: 0 !important;
+  }
+  /* Side-by-side columns stay side by side on paper (on screen they wrap when narrow). */
+  [data-testid="stHorizontalBlock"] { display: flex !important; flex-wrap: nowrap !important; }
+  [data-testid="stColumn"] { min-width: 0 !important; }
+  [data-testid="stMetric"], [data-testid="stColumn"], [data-testid="stHorizontalBlock"],
+  [data-testid="stVegaLiteChart"], [data-testid="stFullScreenFrame"],
+  [data-testid="stElementContainer"], [data-testid="stVerticalBlockBorderWrapper"],
+  [data-testid="stTable"], [data-testid="stDataFrame"], .vega-embed {
+    break-inside: avoid !important; page-break-inside: avoid !important;
+  }
+  h1, h2, h3, h4, [data-testid="stHeading"] { break-after: avoid !important; }
+  .vega-embed canvas, .vega-embed svg { max-width: 100% !important; height: auto !important; }
+  * { -webkit-print-color-adjust: exact !important; print-color-adjust: exact !important; }
+}
+"""
+
+# A click runs the browser's print dialog on the dashboard (the parent of the component frame);
+# "另存为PDF" there saves the page as laid out above.
+PRINT_BUTTON = """
+<button onclick="window.parent.print()" style="width:100%;padding:0.45rem 0.75rem;
+ border:1px solid rgba(49,51,63,0.2);border-radius:0.5rem;background:#fff;cursor:pointer;
+ font-size:0.95rem;font-family:sans-serif;color:#31333f">导出本页PDF(打印)</button>
+"""
+
+
+def css_string(text: str) -> str:
+    """A CSS string literal holding `text` with every non-alphanumeric character escaped.
+
+    >>> css_string('向塘镇 "x"')
+    '"向塘镇\\\\20 \\\\22 x\\\\22 "'
+    """
+    out = []
+    for ch in text:
+        out.append(ch if ch.isalnum() and ch.isprintable() else f"\\{ord(ch):x} ")
+    return '"' + "".join(out) + '"'
+
+
+def header_css(line: str) -> str:
+    """The @page header (scope, period, 数据截至) and footer (page N / total) for print."""
+    return (
+        "@media print { @page {"
+        f" @top-left {{ content: {css_string(line)}; font-size: 10pt; color: #333; }}"
+        f" @bottom-center {{ content: {css_string('第')} counter(page) {css_string('页,共')}"
+        f" counter(pages) {css_string('页')}; font-size: 9pt; color: #666; }}"
+        " } }"
+    )
+
+
+def header_line(scope: str, period_label: str, cutoff: str, title: str = "") -> str:
+    """'医保决策驾驶舱 总览 | 全县 | 2023年1-10月 | 数据截至:2023年10月31日'."""
+    head = " ".join(p for p in ("医保决策驾驶舱", title) if p)
+    return " | ".join([head, scope, period_label, cutoff])
+
+
+def inject(title: str = "") -> None:
+    """Adds the print style sheet and header for the current filters, and the sidebar button."""
+    from metrics import service
+    from metrics.model import period_end_date
+    from ui import state
+
+    f = state.current()
+    cutoff = service.freshness().label(period_end_date(f.period))
+    css = PRINT_CSS + header_css(header_line(f.scope_label, f.period.label(), cutoff, title))
+    st.html(f"<style>{css}</style>")
+    with st.sidebar:
+        components.html(PRINT_BUTTON, height=48)
+        st.caption("打印或另存为PDF时,按A4横向排版,不含侧边栏。")
