@@ -158,6 +158,11 @@ def test_pdf_text_is_searchable_and_fonts_embedded(county: Content) -> None:
     assert re.sub(r"\s+", "", county.paragraph) in text
     assert "一、医保工作运行情况" in text and "表1主要指标完成情况" in text
     assert "—1—" in text  # the page number
+    # A second, independent extractor reads the same text (the fonts map glyphs to Unicode).
+    from pdfminer.high_level import extract_text
+
+    mined = re.sub(r"\s+", "", extract_text(io.BytesIO(data)))
+    assert re.sub(r"\s+", "", county.paragraph) in mined
     reader = pypdf.PdfReader(io.BytesIO(data))
     fonts = {}
     for page in reader.pages:
