@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.enum.shapes import MSO_SHAPE
-from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.oxml.xmlchemy import OxmlElement
 from pptx.util import Emu, Inches, Pt
@@ -30,7 +29,6 @@ LATIN_FONT = "Arial"
 SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
 DARK = RGBColor(0x1F, 0x3B, 0x5C)
 GREY = RGBColor(0x59, 0x59, 0x59)
-WHITE = RGBColor(0xFF, 0xFF, 0xFF)
 CARD_FILL = RGBColor(0xF4, 0xF6, 0xF9)
 TITLE_SIZE = 32
 BODY_SIZE = 20
@@ -85,7 +83,7 @@ def _title(slide, text: str) -> None:
 
 def _footer(slide, content: Content) -> None:
     line = f"{content.scope} {content.period.label()}  {content.cutoff}"
-    _text(slide, MARGIN, Inches(6.95), Inches(8.5), Inches(0.4), line, 12, color=GREY)
+    _text(slide, MARGIN, Inches(7.0), Inches(8.5), Inches(0.4), line, 12, color=GREY)
 
 
 def _notes(slide, text: str) -> None:
@@ -127,6 +125,10 @@ def fit_size(text: str, width_in: float, largest: int) -> int:
 
 
 def _card(slide, left, top, width, height, k: Kpi) -> None:
+    """A KPI card: label with its status word (in the status colour), the value large, the note.
+
+    The card's outline takes the status colour too, so the status reads from across the room.
+    """
     shape = slide.shapes.add_shape(MSO_SHAPE.ROUNDED_RECTANGLE, left, top, width, height)
     shape.fill.solid()
     shape.fill.fore_color.rgb = CARD_FILL
@@ -134,15 +136,34 @@ def _card(slide, left, top, width, height, k: Kpi) -> None:
     shape.line.width = Pt(3)
     shape.shadow.inherit = False
     pad = Inches(0.15)
-    _text(slide, left + pad, top + pad, width - 2 * pad, Inches(0.5), k.label, 18, color=GREY)
+    inner_w = width - 2 * pad
+    inner_in = inner_w / 914400
+    status = f"  ●{k.status_word}" if k.status is not Status.NONE else ""
+    box = _text(
+        slide,
+        left + pad,
+        top + pad,
+        inner_w,
+        Inches(0.5),
+        k.label,
+        fit_size(k.label + status, inner_in, 18),
+        color=GREY,
+    )
+    if status:
+        para = box.text_frame.paragraphs[0]
+        run = para.add_run()
+        run.text = status
+        run.font.size = para.runs[0].font.size
+        run.font.bold = True
+        run.font.color.rgb = _rgb(k.status.color)
     _text(
         slide,
         left + pad,
-        top + Inches(0.6),
-        width - 2 * pad,
+        top + Inches(0.65),
+        inner_w,
         Inches(0.8),
         k.text,
-        fit_size(k.text, (width - 2 * pad) / 914400, CARD_VALUE_SIZE),
+        fit_size(k.text, inner_in, CARD_VALUE_SIZE),
         bold=True,
         color=DARK,
     )
@@ -150,33 +171,13 @@ def _card(slide, left, top, width, height, k: Kpi) -> None:
         _text(
             slide,
             left + pad,
-            top + Inches(1.45),
-            width - 2 * pad,
-            Inches(0.6),
+            top + Inches(1.5),
+            inner_w,
+            Inches(0.8),
             full_width(k.note),
             14,
             color=GREY,
         )
-    if k.status is not Status.NONE:
-        badge = slide.shapes.add_shape(
-            MSO_SHAPE.ROUNDED_RECTANGLE,
-            left + width - Inches(1.25),
-            top + pad,
-            Inches(1.1),
-            Inches(0.45),
-        )
-        badge.fill.solid()
-        badge.fill.fore_color.rgb = _rgb(k.status.color)
-        badge.line.fill.background()
-        frame = badge.text_frame
-        frame.vertical_anchor = MSO_ANCHOR.MIDDLE
-        para = frame.paragraphs[0]
-        para.alignment = PP_ALIGN.CENTER
-        run = para.add_run()
-        run.text = k.status_word
-        run.font.size = Pt(16)
-        run.font.bold = True
-        run.font.color.rgb = WHITE
 
 
 def _kpi_slide(prs, content: Content) -> None:
@@ -203,7 +204,7 @@ def _alert_slides(prs, content: Content) -> None:
     pages = _chunks(content.alerts, ALERTS_PER_SLIDE)
     for n, page in enumerate(pages, start=1):
         slide = prs.slides.add_slide(prs.slide_layouts[6])
-        suffix = f"({n}/{len(pages)})" if len(pages) > 1 else ""
+        suffix = f"\uff08{n}/{len(pages)}\uff09" if len(pages) > 1 else ""
         _title(slide, f"预警事项{suffix}")
         box = slide.shapes.add_textbox(MARGIN, Inches(1.35), INNER, Inches(5.4))
         frame = box.text_frame
@@ -286,7 +287,7 @@ def briefing_pptx(content: Content) -> bytes:
             io.BytesIO(chart.png), left, Inches(1.2), width=Emu(w), height=Emu(h)
         )
         if chart.note:
-            _text(slide, MARGIN, Inches(6.3), INNER, Inches(0.6), chart.note, 18, color=DARK)
+            _text(slide, MARGIN, Inches(6.2), INNER, Inches(0.7), chart.note, 18, color=DARK)
         _footer(slide, content)
         _notes(slide, f"{chart.subject}。{chart.note}")
 
