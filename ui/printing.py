@@ -11,7 +11,6 @@ are); other browsers print the same pages without it.
 from __future__ import annotations
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 # Streamlit's own containers scroll inside a 100vh box: printed as is, only the first screen
 # comes out (and a blank page after it). They are let grow to their content for print.
@@ -99,5 +98,5 @@ def inject(title: str = "") -> None:
     css = PRINT_CSS + header_css(header_line(f.scope_label, f.period.label(), cutoff, title))
     st.html(f"<style>{css}</style>")
     with st.sidebar:
-        components.html(PRINT_BUTTON, height=48)
+        st.iframe(PRINT_BUTTON, height=48)  # fixed text: no data goes into it
         st.caption("打印或另存为PDF时,按A4横向排版,不含侧边栏。")
