@@ -151,17 +151,20 @@ def kpis(fetch: Fetch, period: Period, township: str | None) -> list[Kpi]:
                     phrase,
                 )
             )
-    a = fetch(QuerySpec.make(["assist_amount", "assist_times"], period, (), where))
-    ar = _row(a)
-    if _value(ar, "assist_amount"):
+    assist = fetch(QuerySpec.make(["assist_amount", "assist_times"], period, (), where))
+    amount, times = _value(_row(assist), "assist_amount"), _value(_row(assist), "assist_times")
+    if amount:
+        # A hidden small count reads '<10' (metrics.present), never a figure.
+        hidden = assist.suppressed and times is None
+        times_text = present.text("assist_times", times, suppressed=hidden, township=town)
         out.append(
             Kpi(
                 "assist_amount",
                 "医疗救助支付金额",
-                _value(ar, "assist_amount"),
-                t("assist_amount", _value(ar, "assist_amount")),
+                amount,
+                t("assist_amount", amount),
                 Status.NONE,
-                f"救助{present.text('assist_times', _value(ar, 'assist_times'), suppressed=a.suppressed and _value(ar, 'assist_times') is None, township=town)}",
+                f"救助{times_text}",
             )
         )
     linear = compare.linear_expected(period)
@@ -273,11 +276,10 @@ def gather(
     level: str = "县",
 ) -> Content:
     """Everything the material needs, for the period and scope; charts not yet rendered."""
-    scope = (
-        scope_name(fetch, period, township, level)
-        if not scope_label or (township is None and scope_label == "全县")
-        else scope_label
-    )
+    # The page's county label is always '全县'; the region's level names it (全区, 全市).
+    county_default = township is None and scope_label == "全县"
+    scope = scope_label if scope_label and not county_default else None
+    scope = scope or scope_name(fetch, period, township, level)
     return Content(
         scope=scope,
         period=period,
