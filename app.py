@@ -28,11 +28,14 @@ st.set_page_config(
 # Card values such as "46574.09万元" must fit a quarter-width card on a 1366 px laptop and still
 # read large on a wall screen: the value font scales with the window. A fixed style sheet, never
 # built from data.
-CARD_CSS = """
+CARD_CSS = (
+    """
 <style>
 [data-testid="stMetricValue"] { font-size: clamp(1.25rem, 1.9vw, 2.25rem); }
 </style>
 """
+    + printing.PRINT_STYLE
+)  # the print layout (ui/printing.py), fixed text as well
 
 
 def main() -> None:
@@ -70,7 +73,7 @@ def main() -> None:
     st.markdown(CARD_CSS, unsafe_allow_html=True)
     state.render_sidebar()
     state.sync_url()
-    printing.inject(pg.title)  # print layout: A4 landscape, header with scope/period/数据截至
+    printing.header(pg.title)  # printed on every page: page, scope, period, 数据截至
     for note in notes:
         st.toast(note)
     try:
