@@ -17,7 +17,7 @@ from data_sources.config import redact, warehouse_url
 from data_sources.engine import WarehouseError
 from metrics import service
 from metrics.compiler import QueryError
-from ui import chrome, state
+from ui import chrome, printing, state
 from ui.nav import PAGES
 
 log = logging.getLogger("yibao")
@@ -62,6 +62,7 @@ def main() -> None:
     chrome.apply()
     state.render_sidebar()
     state.sync_url()
+    printing.header(pg.title)  # printed on every page: page, scope, period, 数据截至
     for note in notes:
         st.toast(note)
     try:

@@ -208,6 +208,7 @@ def server_port(extra: list[str]) -> str:
 def command_run(extra: list[str]) -> int:
     ensure_venv()
     ensure_requirements("requirements.txt")
+    ensure_system_parts(browser=False)  # the CJK font for chart images, Word/PDF/PPT exports
     ensure_demo()
     if not (ROOT / "app.py").is_file():
         raise StepFailed("找不到 app.py / app.py is missing。")
@@ -261,19 +262,23 @@ def has_cjk_font() -> bool | None:
     return bool(out.strip())
 
 
-def ensure_system_parts() -> None:
+def ensure_system_parts(browser: bool = True) -> None:
     """Chromium for the browser tests, a CJK font for chart exports (Debian/Ubuntu as root)."""
     heading("系统组件 / system packages: Chromium, 中文字体 CJK font")
     chromium, font = find_chromium(), has_cjk_font()
     missing = []
-    if not chromium:
+    if browser and not chromium:
         missing.append("chromium")
     if font is None and not _is_debian():
         say("未找到 fc-list,无法检测中文字体 / cannot check CJK fonts (no fc-list)")
     elif not font:
         missing += ["fonts-noto-cjk"] if font is False else ["fontconfig", "fonts-noto-cjk"]
     if not missing:
-        say(f"已具备 / present: Chromium ({chromium}),中文字体 CJK font")
+        say(
+            "已具备 / present: "
+            + (f"Chromium ({chromium})," if chromium else "")
+            + "中文字体 CJK font"
+        )
         return
     say("缺少 / missing: " + ", ".join(missing))
     if _can_apt():

@@ -16,6 +16,7 @@ import pandas as pd
 from exports.narrative import Fetch
 from metrics import compare, present, settings
 from metrics.model import Period, QuerySpec
+from metrics.status import Status
 from ui import charts
 from ui.charts import ChartText
 
@@ -114,8 +115,9 @@ def _drg(fetch: Fetch, period: Period, township: str | None, text: TextFor):
     if frame.empty:
         return None
     expected = compare.linear_expected(period)
+    over = {Status.RED: "超进度"}  # a budget paid ahead of time progress is over pace, not 滞后
     frame["状态"] = [
-        s.label
+        over.get(s, s.label)
         for s in compare.statuses(
             frame["drg_execution"],
             expected,
@@ -130,6 +132,7 @@ def _drg(fetch: Fetch, period: Period, township: str | None, text: TextFor):
         value="drg_execution",
         value_title="预算执行率",
         status="状态",
+        palette={over.get(s, s.label): s.color for s in Status if s is not Status.NONE},
         expected=expected,
         text=text(subject, "%"),
     )

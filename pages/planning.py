@@ -393,7 +393,8 @@ elif saved_list is not None:
     st.markdown("##### 导出与采用")
     c1, c2 = st.columns([2, 3])
     pick = c1.selectbox("选择方案", ids, format_func=labels.get, key="plan_pick")
-    pick_name = str(saved_list.set_index("scenario_id").loc[pick, "name"])
+    picked = saved_list.set_index("scenario_id").loc[pick]
+    pick_name = str(picked["name"])
     sheet = planning_export.task_table_frame(scenarios.scenario_targets(eng, pick), towns)
     if auth_session.allowed("export") or auth_session.allowed("plan"):
         c1.download_button(
@@ -404,6 +405,7 @@ elif saved_list is not None:
                         f"{plan_year}年城乡居民医保和职工医保参保任务分解表",
                         sheet,
                         note=f"方案:{pick_name}",
+                        status=planning_export.adoption_status(picked["adopted_at"], pick_name),
                     ),
                     mark,
                 ),

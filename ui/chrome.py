@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui import printing
+
 WALL = "wall"
 SCREEN_PARAM = "screen"
 # The card row's container key: on a phone its columns wrap two to a row instead of stacking.
@@ -69,7 +71,8 @@ def screen_mode() -> str:
 
 
 def apply() -> str:
-    """Injects the style sheets for this run; returns the screen mode."""
+    """Injects the style sheets (screen, print, 大屏) for this run; returns the screen mode."""
     mode = screen_mode()
-    st.markdown(BASE_CSS + (WALL_CSS if mode == WALL else ""), unsafe_allow_html=True)
+    sheets = BASE_CSS + printing.PRINT_STYLE + (WALL_CSS if mode == WALL else "")
+    st.markdown(sheets, unsafe_allow_html=True)
     return mode

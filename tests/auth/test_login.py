@@ -226,7 +226,7 @@ def test_idle_session_expires_and_logout(warehouse: Engine) -> None:
 
 def test_township_exports_hold_only_own_township(warehouse: Engine) -> None:
     """The files a township officer exports are built from the same scoped fetch as the page."""
-    from exports import excel, fonts, images
+    from exports import briefing_content, excel, fonts
     from exports.briefing import briefing_pptx
     from exports.headlines import headline_charts
     from exports.narrative import report_paragraph
@@ -257,8 +257,10 @@ def test_township_exports_hold_only_own_township(warehouse: Engine) -> None:
     for h in charts:
         assert "莲塘镇" not in str(h.chart.to_dict()), h.subject
     if fonts.cjk_font_family() is not None:
-        pngs = [(h.subject, images.chart_png(h.chart, scale=1), h.note) for h in charts]
-        deck = Presentation(io.BytesIO(briefing_pptx(paragraph, pngs, "向塘镇", "x", "")))
+        content = briefing_content.gather(
+            fetch, period, XIANGTANG, "", lambda s, u: ChartText(s, u, "")
+        )
+        deck = Presentation(io.BytesIO(briefing_pptx(briefing_content.render(content, scale=1))))
         texts = [
             s.text_frame.text for slide in deck.slides for s in slide.shapes if s.has_text_frame
         ]
@@ -278,9 +280,16 @@ def test_watermarks() -> None:
     assert mark in book.active.oddHeader.right.text
     assert watermark.xlsx(xlsx, None) == xlsx  # demo mode: no mark
     from exports.briefing import briefing_pptx
+    from exports.briefing_content import Content
+    from metrics.model import Period
 
     deck = Presentation(
-        io.BytesIO(watermark.pptx(briefing_pptx("文字", [], "全县", "p", ""), mark))
+        io.BytesIO(
+            watermark.pptx(
+                briefing_pptx(Content("全县", Period(2023, 10), None, "", "局", "文字", (), ())),
+                mark,
+            )
+        )
     )
     texts = [s.text_frame.text for slide in deck.slides for s in slide.shapes if s.has_text_frame]
     assert all(
