@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from metrics import settings, units
+from metrics.catalog import metric
 from metrics.status import Status, months_payable_status
 
 
@@ -42,6 +43,35 @@ def _off_pace(
             area,
             f"{r[name]}{what}{units.fmt_pct(r[actual])},{word}时序进度"
             f"{units.fmt_number(r._gap * 100)}个百分点",
+        )
+        for _, r in rows.iterrows()
+    ]
+
+
+def off_pace(
+    frame: pd.DataFrame, metric_id: str, *, name: str, area: str, what: str | None = None
+) -> list[Alert]:
+    """Rows whose status (metrics.compare.status_of, asked with compare=("status",)) is red,
+    worst first: behind time progress, or ahead of it for a budget (DRG 超进度).
+
+    The same rule colours the page, the overview and the exports, so a warning never names a
+    row the page shows as normal.
+    """
+    status, gap = f"{metric_id}_status", f"{metric_id}_gap"
+    if frame.empty or status not in frame.columns:
+        return []
+    better = metric(metric_id).higher_is_better is not False
+    rows = frame[[s is Status.RED for s in frame[status]]]
+    rows = rows.assign(_off=(-1.0 if better else 1.0) * rows[gap].astype(float))
+    rows = rows.sort_values("_off", ascending=False)
+    word = "落后" if better else "超出"
+    label = what or metric(metric_id).label
+    return [
+        Alert(
+            Status.RED,
+            area,
+            f"{r[name]}{label}{units.fmt_pct(r[metric_id])},{word}时序进度"
+            f"{units.fmt_pp(r._off, words=False).lstrip('+')}",
         )
         for _, r in rows.iterrows()
     ]

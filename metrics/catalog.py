@@ -33,6 +33,7 @@ from data_sources.schema import (
     township,
     township_population,
 )
+from metrics import settings
 from metrics.model import DeriveContext, DimBinding, Join, Metric, Model, period_end_date
 
 # --- Shared dimension bindings ---------------------------------------------------------------
@@ -480,6 +481,9 @@ METRICS: dict[str, Metric] = {
             kind="derived",
             inputs=("enrolled", "enroll_target"),
             compute=ratio("enrolled", "enroll_target"),
+            # Residents follow the campaign curve, employees m/12, weighted by each row's targets.
+            progress="enrollment",
+            margin=settings.RAG_AMBER_PP,
         ),
         Metric(
             "enroll_gap",
@@ -568,7 +572,7 @@ METRICS: dict[str, Metric] = {
             "医保报销人次",
             "Σ 支出项目结算人次(期内各月)",
             "person_times",
-            "person_times",
+            "wan_person_times",
             model="fund",
             agg="sum",
             expr=fund_ledger.c.person_times,
@@ -580,7 +584,7 @@ METRICS: dict[str, Metric] = {
             "县域内医保报销人次",
             "Σ 支出项目结算人次(不含县域外医疗机构、由市局统一做账的部分); seed 002 的“医保报销人次”口径",
             "person_times",
-            "person_times",
+            "wan_person_times",  # seed 002: 医保报销59.16万人次
             model="fund",
             agg="sum",
             expr=fund_ledger.c.person_times,
@@ -751,6 +755,9 @@ METRICS: dict[str, Metric] = {
             inputs=("proc_purchased", "proc_agreed"),
             compute=ratio("proc_purchased", "proc_agreed"),
             drill=_TWN_INST,
+            # Yearly agreed volumes: m/12; more than PROCUREMENT_LAG_PP behind is 滞后 (seed 004).
+            progress="linear",
+            margin=settings.PROCUREMENT_LAG_PP,
         ),
         Metric(
             "proc_savings",
@@ -895,6 +902,10 @@ METRICS: dict[str, Metric] = {
             compute=ratio("drg_paid", "drg_budget"),
             higher_is_better=False,
             drill=_TWN_INST,
+            # A yearly budget paid m/12; paying more than DRG_OVER_PACE_PP ahead is 超进度.
+            progress="linear",
+            margin=settings.DRG_OVER_PACE_PP,
+            red_label="超进度",
         ),
         Metric(
             "drg_cases",
@@ -949,7 +960,7 @@ METRICS: dict[str, Metric] = {
             "每权重费用",
             "住院总费用 ÷ 总权重",
             "yuan",
-            "decimal",
+            "yuan",
             kind="derived",
             inputs=("drg_cost", "drg_weight"),
             compute=ratio("drg_cost", "drg_weight"),
@@ -961,7 +972,7 @@ METRICS: dict[str, Metric] = {
             "次均住院费用",
             "住院总费用 ÷ 病例数",
             "yuan",
-            "decimal",
+            "yuan",
             kind="derived",
             inputs=("drg_cost", "drg_cases"),
             compute=ratio("drg_cost", "drg_cases"),

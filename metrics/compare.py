@@ -180,3 +180,93 @@ def budget_pace_curve(budget: float | None, last_month: int) -> pd.DataFrame:
         for m in range(1, last_month + 1)
     ]
     return pd.DataFrame(rows, columns=["month", "planned"])
+
+
+# --- Comparisons asked for in a QuerySpec (`compare=`), one rule per metric ---------------------
+
+EXPECTED, STATUS, STATUS_LABEL, RANK, GAP = "_expected", "_status", "_status_label", "_rank", "_gap"
+
+
+def status_of(metric_id: str, actual: float | None, expected: float | None) -> Status:
+    """THE status rule of a metric against its time progress: its direction and policy margin.
+
+    Every surface (cards, rankings, warnings, exports) reads this, so a township or a hospital
+    has one status everywhere.
+
+    >>> status_of("drg_execution", 0.95, 10 / 12).name  # 11.7 points ahead of pace
+    'RED'
+    """
+    m = metric(metric_id)
+    margin = settings.RAG_AMBER_PP if m.margin is None else m.margin
+    return status_vs_progress(actual, expected, m.higher_is_better is not False, margin)
+
+
+def status_label(metric_id: str, status: Status) -> str:
+    """'滞后' for most metrics, '超进度' for a budget paid ahead of time (DRG)."""
+    return metric(metric_id).red_label if status is Status.RED else status.label
+
+
+def status_palette(metric_id: str) -> dict[str, str]:
+    """Legend of a status chart: label -> colour, in the metric's own words."""
+    return {status_label(metric_id, s): s.color for s in (Status.GREEN, Status.AMBER, Status.RED)}
+
+
+def expected_progress_of(metric_id: str, period: Period) -> float | None:
+    """The time progress of a metric declared with a linear curve (None for other curves)."""
+    return linear_expected(period) if metric(metric_id).progress == "linear" else None
+
+
+def expected_by_targets(
+    targets: pd.DataFrame, period: Period, by: Sequence[str]
+) -> pd.DataFrame | float | None:
+    """Enrollment time progress per row of `by` (weighted by each scheme's target).
+
+    `targets` has the `by` columns, 'scheme' and 'enroll_target'. Ungrouped: one number.
+    """
+    if targets.empty:
+        return None
+    weights = targets.assign(
+        _exp=[expected_progress(period.month, enrollment_plan(s)) for s in targets["scheme"]]
+    )
+    weights["_w"] = weights["enroll_target"].astype(float) * weights["_exp"]
+    if not by:
+        total = float(weights["enroll_target"].sum())
+        return float(weights["_w"].sum()) / total if total else None
+    grouped = weights.groupby(list(by), dropna=False)[["_w", "enroll_target"]].sum()
+    grouped["expected"] = grouped["_w"] / grouped["enroll_target"].replace(0, np.nan)
+    return grouped[["expected"]].reset_index()
+
+
+def attach_progress(
+    frame: pd.DataFrame,
+    metric_id: str,
+    expected: pd.DataFrame | float | None,
+    by: Sequence[str],
+    with_status: bool,
+) -> pd.DataFrame:
+    """Adds `<m>_expected`, `<m>_gap` (actual − expected) and, when asked, `<m>_status` (Status)
+    and `<m>_status_label` (its word for this metric)."""
+    exp_col = f"{metric_id}{EXPECTED}"
+    if isinstance(expected, pd.DataFrame):
+        keyed = expected.rename(columns={"expected": exp_col})
+        out = frame.merge(keyed, on=list(by), how="left")
+    else:
+        out = frame.assign(**{exp_col: np.nan if expected is None else float(expected)})
+    out[exp_col] = out[exp_col].astype(float)
+    out[f"{metric_id}{GAP}"] = out[metric_id].astype(float) - out[exp_col]
+    if with_status:
+        found = [
+            status_of(metric_id, a, None if pd.isna(e) else e)
+            for a, e in zip(out[metric_id], out[exp_col], strict=True)
+        ]
+        out[f"{metric_id}{STATUS}"] = pd.Series(found, index=out.index, dtype=object)
+        out[f"{metric_id}{STATUS_LABEL}"] = [status_label(metric_id, s) for s in found]
+    return out
+
+
+def attach_rank(frame: pd.DataFrame, metric_id: str) -> pd.DataFrame:
+    """`<m>_rank`: 1 for the best row in the metric's direction (larger first when neutral)."""
+    better = metric(metric_id).higher_is_better
+    out = frame.copy()
+    out[f"{metric_id}{RANK}"] = rank(out[metric_id], higher_is_better=better is not False)
+    return out

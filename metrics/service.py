@@ -12,7 +12,7 @@ import datetime as dt
 import os
 from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 import pandas as pd
@@ -25,9 +25,8 @@ from data_sources.demo import DEMO_SOURCE_PREFIX
 from data_sources.engine import WarehouseError, check_warehouse, create_warehouse_engine
 from data_sources.schema import load_log
 from metrics import settings
-from metrics.compare import attach_changes
 from metrics.execute import Result, execute
-from metrics.model import QuerySpec, Viewer
+from metrics.model import Comparison, QuerySpec, Viewer
 
 VIEWER_KEY = "_viewer"
 FRESHNESS_TTL_SECONDS = 30
@@ -163,8 +162,9 @@ def fetch(spec: QuerySpec) -> Result:
 
 
 def explain(spec: QuerySpec) -> list[tuple[str, dict]]:
-    """The SQL and parameters a spec runs for the session's viewer (查看SQL)."""
-    return _explain(spec, current_viewer())
+    """The SQL and parameters a plain spec runs for the session's viewer (查看SQL); a result's
+    comparisons ran more specs, listed in `Result.specs`."""
+    return _explain(spec.plain(), current_viewer())
 
 
 def _explain(spec: QuerySpec, viewer: Viewer) -> list[tuple[str, dict]]:
@@ -173,20 +173,20 @@ def _explain(spec: QuerySpec, viewer: Viewer) -> list[tuple[str, dict]]:
     return render(spec, viewer, engine())
 
 
+def _asking(spec: QuerySpec, comparison: Comparison) -> QuerySpec:
+    if comparison in spec.compare:
+        return spec
+    return replace(spec, compare=(*spec.compare, comparison))
+
+
 def fetch_with_yoy(spec: QuerySpec) -> Result:
-    """The spec with `<m>_prev` and `<m>_chg` columns for the same period of the previous year."""
-    current = fetch(spec)
-    previous = fetch(spec.with_period(spec.period.previous_year()))
-    frame = attach_changes(current.frame, previous.frame, spec.by, spec.metrics)
-    return Result(spec=spec, frame=frame, suppressed=current.suppressed or previous.suppressed)
+    """The spec with `<m>_prev` and `<m>_chg` columns (同比): `compare=("yoy",)` in the spec."""
+    return fetch(_asking(spec, "yoy"))
 
 
 def fetch_with_mom(spec: QuerySpec) -> Result:
-    """The spec for one month with 环比 columns `<m>_prev_mom`/`<m>_chg_mom` (previous month)."""
-    current = fetch(spec)
-    previous = fetch(spec.with_period(spec.period.previous_month()))
-    frame = attach_changes(current.frame, previous.frame, spec.by, spec.metrics, suffix="_mom")
-    return Result(spec=spec, frame=frame, suppressed=current.suppressed or previous.suppressed)
+    """The spec with 环比 columns `<m>_prev_mom`/`<m>_chg_mom`: `compare=("mom",)` in the spec."""
+    return fetch(_asking(spec, "mom"))
 
 
 @st.cache_data(ttl=settings.CACHE_TTL_SECONDS, show_spinner=False)

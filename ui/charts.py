@@ -354,15 +354,22 @@ def stacked(text: ChartText) -> ChartText:
 
 
 def enrollment_vs_plan(
-    monthly: pd.DataFrame, targets: dict[str, float], last_month: int, text: ChartText
+    monthly: pd.DataFrame,
+    targets: dict[str, float],
+    last_month: int,
+    text: ChartText,
+    level: str = "county",
 ) -> alt.TopLevelMixin:
-    """Cumulative enrolled persons by month (万人) against the plan of time progress.
+    """Cumulative enrolled persons by month against the plan of time progress, in the unit of
+    the level (万人 for the county, 人 for a township): axis, values and `text.unit` agree.
 
     `monthly` has columns month and enrolled (persons); `targets` the year's target per scheme.
     Not memoized itself: the chart is memoized by `monthly_lines`, one entry per chart.
     """
     from metrics import compare, present
 
+    persons = present.column("enrolled", level)  # type: ignore[arg-type]
+    unit = persons.unit
     plan = compare.enrollment_plan_curve(targets, last_month)
     series = pd.concat(
         [
@@ -370,14 +377,14 @@ def enrollment_vs_plan(
                 {
                     "month": monthly["month"],
                     "系列": "实际参保人数",
-                    "万人": [present.scaled("enrolled", v) for v in monthly["enrolled"]],
+                    unit: [persons.value(v) for v in monthly["enrolled"]],
                 }
             ),
             pd.DataFrame(
                 {
                     "month": plan["month"],
                     "系列": "计划进度",
-                    "万人": [present.scaled("enrolled", v) for v in plan["planned"]],
+                    unit: [persons.value(v) for v in plan["planned"]],
                 }
             ),
         ]
@@ -385,8 +392,8 @@ def enrollment_vs_plan(
     return monthly_lines(
         series,
         series="系列",
-        value="万人",
-        value_title="参保人数(万人)",
+        value=unit,
+        value_title=persons.header,
         dashed=("计划进度",),
         text=text,
     )

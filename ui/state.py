@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 import streamlit as st
 
 from data_sources import codes
-from metrics import present, service
-from metrics.model import Period
+from metrics import service
+from metrics.model import Level, Period
 
 YEAR, MONTH, TOWN, SCHEME = "f_year", "f_month", "f_town", "f_scheme"
 PENDING_TOWN = "_pending_town"
@@ -32,6 +32,11 @@ class Filters:
     @property
     def period(self) -> Period:
         return Period(self.year, self.month, "ytd")
+
+    @property
+    def level(self) -> Level:
+        """The level of the figures the filters select (a township's, or the county's)."""
+        return "township" if self.township else "county"
 
     @property
     def scope_label(self) -> str:
@@ -162,7 +167,6 @@ def sync_url() -> None:
 
 def current() -> Filters:
     town = st.session_state.get(TOWN) or None
-    present.TOWNSHIP_LEVEL.set(town is not None)
     towns = service.townships()
     names = dict(zip(towns.code, towns.name, strict=True))
     return Filters(
