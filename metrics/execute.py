@@ -302,8 +302,7 @@ def _compared(conn: Connection, spec: QuerySpec, viewer: Viewer) -> Result:
             frame = compare.attach_progress(frame, mid, expected, keys, "status" in spec.compare)
     if "rank" in spec.compare and spec.by and not frame.empty:
         for mid in spec.metrics:
-            if metric(mid).unit == "ratio" or metric(mid).higher_is_better is not None:
-                frame = compare.attach_rank(frame, mid)
+            frame = compare.attach_rank(frame, mid)
     return Result(
         spec=spec,
         frame=frame,

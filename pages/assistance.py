@@ -105,10 +105,6 @@ def _ordered(frame: pd.DataFrame, dim: str) -> pd.DataFrame:
     return frame.assign(_o=frame[dim].map(order)).sort_values("_o").drop(columns="_o")
 
 
-def _with_change(frame: pd.DataFrame, mid: str) -> pd.DataFrame:
-    return frame.assign(chg=[present.change_text(mid, c) for c in frame[f"{mid}_chg"]])
-
-
 # Short headers for the half-width tables (the page title already says 医疗救助).
 SHORT = {present.header("assist_amount"): "金额(万元)", present.header("assist_times"): "人次"}
 
@@ -136,10 +132,11 @@ with left:
         )
         layout.table(
             present.table(
-                _with_change(kinds, "assist_amount"),
+                kinds,
                 AMOUNT_TIMES,
                 ["kind"],
-                extra={"chg": "金额同比"},
+                level=by_kind.level,
+                changes={"assist_amount": "金额同比"},
             ).rename(columns=SHORT),
             title=f.title("医疗救助(按救助类型)"),
         )
@@ -165,10 +162,11 @@ with right:
         )
         layout.table(
             present.table(
-                _with_change(cats, "assist_amount"),
+                cats,
                 AMOUNT_TIMES,
                 ["category"],
-                extra={"chg": "金额同比"},
+                level=by_cat.level,
+                changes={"assist_amount": "金额同比"},
             ).rename(columns=SHORT),
             title=f.title("医疗救助(按救助对象类别)"),
         )
@@ -322,7 +320,7 @@ with right:
         layout.empty_note("防返贫预警", f)
     else:
         types = _ordered(alert_types.frame, "population_type")
-        types = _with_change(types, "alert_persons").assign(
+        types = types.assign(
             threshold=[
                 settings.POVERTY_OOP_THRESHOLD_YUAN.get(present.dim_value("population_type", c))
                 for c in types["population_type"]
@@ -333,7 +331,9 @@ with right:
                 types,
                 ["alert_persons"],
                 ["population_type"],
-                extra={"chg": "同比", "threshold": "自付预警线(元)"},
+                level=alert_types.level,
+                changes={"alert_persons": "同比"},
+                extra={"threshold": "自付预警线(元)"},
             ),
             title=f.title("防返贫监测预警人数(按人员类型)"),
         )
@@ -341,15 +341,26 @@ with right:
 
 # --- Detail table -------------------------------------------------------------------------------
 st.markdown("#### 各乡镇医疗救助明细")
-if not towns.empty:
+DETAIL = [*ASSIST, "premium_persons", "premium_coverage", "alert_persons"]
+detail_total = service.fetch(QuerySpec.make(DETAIL, period)) if not towns.empty else None
+if detail_total is not None:
+    # The 合计 row is the viewer's whole scope, unrounded; rows are rounded to add up to it.
+    total_row = None if detail_total.frame.empty else detail_total.frame.iloc[0]
     layout.table(
-        present.table(
-            towns.frame,
-            [*ASSIST, "premium_persons", "premium_coverage", "alert_persons"],
-            ["township"],
-        ),
+        present.table(towns.frame, DETAIL, ["township"], total=total_row),
         title=county.title("各乡镇医疗救助明细"),
     )
+    st.caption("合计行按全部乡镇未经舍入的数字计算;各乡镇金额按“最大余数法”舍入,逐行相加等于合计。")
     layout.suppressed_note(towns)
 
-layout.show_sql([totals, by_kind, by_cat, towns, monthly, alert_types])
+layout.show_sql(
+    [
+        totals,
+        by_kind,
+        by_cat,
+        towns,
+        monthly,
+        alert_types,
+        *([detail_total] if detail_total else []),
+    ]
+)

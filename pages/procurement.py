@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
@@ -11,7 +13,8 @@ from metrics.status import Status
 from ui import charts, layout, state
 
 # Status legend of this page: 滞后 = more than PROCUREMENT_LAG_PP behind time progress.
-PALETTE = {s.label: s.color for s in (Status.GREEN, Status.AMBER, Status.RED)}
+PALETTE = compare.status_palette("proc_progress")
+STATUS = "proc_progress_status_label"
 WORST_SHOWN = 25
 LEVEL_ORDER = list(present.DIM_VALUE_LABELS["level"])  # 国家组织, 省级, 省际联盟
 
@@ -19,12 +22,12 @@ f = state.current()
 layout.header("集中带量采购", f)
 period = f.period
 where = f.township_filter()
-expected = compare.linear_expected(period)
+expected = compare.expected_progress_of("proc_progress", period)
 lag_pp = units.fmt_number(settings.PROCUREMENT_LAG_PP * 100, digits=0)
 # Products and their price drops belong to batches, not to townships: county figures only.
 county_viewer = service.current_viewer().is_county
 
-overall = service.fetch_with_yoy(
+overall = service.fetch(
     QuerySpec.make(
         [
             "proc_savings",
@@ -40,6 +43,7 @@ overall = service.fetch_with_yoy(
         period,
         (),
         where,
+        compare=("yoy", "status"),
     )
 )
 if overall.empty:
@@ -71,14 +75,11 @@ institutions = service.fetch(
         period,
         ["institution", "township"],
         where,
+        compare=("status",),
     )
 )
 inst = institutions.frame.copy()
-inst["状态"] = [
-    s.label
-    for s in compare.statuses(inst["proc_progress"], expected, margin=settings.PROCUREMENT_LAG_PP)
-]
-lagging = int((inst["状态"] == Status.RED.label).sum())
+lagging = int((inst[STATUS] == compare.status_label("proc_progress", Status.RED)).sum())
 
 # --- Cards ------------------------------------------------------------------------------------
 row = overall.frame.iloc[0]
@@ -114,16 +115,11 @@ if products is not None and not products.empty:
         note=f"{scope_note}本年执行批次{n_batches}个",
     )
 cols = st.columns(4)
-layout.card(
+layout.result_card(
     cols[0],
+    overall,
     "proc_progress",
-    row["proc_progress"],
-    status=compare.status_vs_progress(
-        row["proc_progress"], expected, margin=settings.PROCUREMENT_LAG_PP
-    ),
-    delta=row.get("proc_progress_chg"),
-    note=f"时序进度 {present.text('proc_progress', expected)} · 约定量"
-    f"{present.text('proc_agreed', row['proc_agreed'])}",
+    note=f"{layout.progress_note(overall, 'proc_progress')} · 约定量{overall.text('proc_agreed')}",
 )
 cols[1].metric(
     f":{'red' if lagging else 'green'}[●] 滞后机构数",
@@ -173,7 +169,7 @@ with left:
                 label="机构",
                 value="proc_progress",
                 value_title="采购进度",
-                status="状态",
+                status=STATUS,
                 palette=PALETTE,
                 expected=expected,
                 ascending=True,
@@ -181,42 +177,35 @@ with left:
             )
         )
 with right:
-    towns = service.fetch(QuerySpec.make(["proc_progress", "proc_savings"], period, ["township"]))
-    tf = towns.frame.copy()
-    if not tf.empty:
-        tf["状态"] = [
-            s.label
-            for s in compare.statuses(
-                tf["proc_progress"], expected, margin=settings.PROCUREMENT_LAG_PP
-            )
-        ]
-        tf["savings_wan"] = [present.scaled("proc_savings", v) for v in tf["proc_savings"]]
-        chart = charts.pace_bars(
-            tf.rename(columns={"township_name": "乡镇"}),
-            label="乡镇",
-            value="proc_progress",
-            value_title="采购进度",
-            status="状态",
-            palette=PALETTE,
+    towns = service.fetch(
+        QuerySpec.make(
+            ["proc_progress", "proc_savings"], period, ["township"], compare=("status", "rank")
+        )
+    )
+    if not towns.empty:
+        savings = towns.column("proc_savings")
+        chart = layout.ranking_chart(
+            replace(
+                towns,
+                frame=towns.frame.assign(
+                    savings_wan=[savings.value(v) for v in towns.frame["proc_savings"]]
+                ),
+            ),
+            "proc_progress",
             expected=expected,
+            tooltips=(("savings_wan", savings.header, ",.2f"),),
             ascending=True,
-            key_field="township",
-            tooltips=(("savings_wan", "节约资金(万元)", ",.2f"),),
             text=layout.half_chart_text(f.county(), "各乡镇集采采购进度", "%"),
         )
         layout.drill_chart(chart, "proc_town_rank", "township")
         st.caption("点击条形可查看该乡镇;虚线为时序进度(约定采购量按月均进度)。")
 
 if not inst.empty:
-    inst["gap"] = [
-        present.scaled("proc_progress", compare.change(v, expected, rate=True))
-        for v in inst["proc_progress"]
-    ]
     shown = present.table(
         inst,
         ["proc_agreed", "proc_purchased", "proc_progress"],
         ["institution", "township"],
-        extra={"gap": "较时序进度(百分点)", "状态": "状态"},
+        extra={"proc_progress_gap": present.gap_column(), STATUS: "状态"},
     )
     shown = pd.concat([shown, present.table(inst, ["proc_savings", "proc_retained"])], axis=1)
     shown = shown.rename(columns={present.header("proc_retained"): "结余留用(万元)"})

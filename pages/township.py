@@ -25,7 +25,10 @@ if not f.township:
 layout.header(f"乡镇详情 · {f.township_name}", f)
 period = f.period
 town = f.township_filter()
-linear = compare.linear_expected(period)
+linear = compare.expected_progress_of("drg_execution", period)
+# The rank among all townships needs the county's figures: only a county viewer has them (a
+# township officer's own result holds one township, and "第1名/共1个" would mislead).
+county_viewer = service.current_viewer().is_county
 
 # Each area's township figures, and its place among all townships the viewer may see.
 AREAS = (
@@ -40,42 +43,45 @@ AREAS = (
     ("DRG预算执行", "drg_execution", ["drg_paid", "drg_budget", "drg_cases", "drg_cmi"], False),
 )
 county = {
-    head: service.fetch(QuerySpec.make([head, *others], period, ["township"])).frame
-    for _, head, others, _ in AREAS
+    head: service.fetch(
+        QuerySpec.make(
+            [head, *others],
+            period,
+            ["township"],
+            compare=("status", "rank") if better is not None else (),
+        )
+    )
+    for _, head, others, better in AREAS
 }
-mine = {head: frame[frame["township"] == f.township] for head, frame in county.items()}
+mine = {head: r.frame[r.frame["township"] == f.township] for head, r in county.items()}
 if all(frame.empty for frame in mine.values()):
     layout.empty_note("本乡镇", f)
     st.stop()
 
-targets = service.fetch(
-    QuerySpec.make(["enroll_target"], period, ["township", "scheme"], town)
-).frame
-expected_enroll = compare.enrollment_expected_by(targets, period, "township").get(f.township)
-
 cols = st.columns(4)
-for col, (area, head, others, better) in zip(cols, AREAS, strict=True):
-    frame, row = county[head], mine[head]
+for col, (area, head, others, _) in zip(cols, AREAS, strict=True):
+    result, row = county[head], mine[head]
     value = row[head].iloc[0] if not row.empty else None
     position = ""
-    if better is not None and not frame.empty and value is not None:
-        ranks = compare.rank(frame[head], higher_is_better=better)
-        position = (
-            f"全县第{int(ranks[frame['township'] == f.township].iloc[0])}名 / 共{len(frame)}个"
-        )
-    expected = expected_enroll if head == "enroll_completion" else linear
-    status = None
-    if head in ("enroll_completion", "drg_execution"):
-        status = compare.status_vs_progress(value, expected, higher_is_better=better is not False)
+    rank_col = f"{head}_rank"
+    if county_viewer and rank_col in row and value is not None:
+        position = f"全县第{int(row[rank_col].iloc[0])}名 / 共{len(result.frame)}个"
+    status_col = f"{head}_status"
+    status = row[status_col].iloc[0] if status_col in row and not row.empty else None
     details = " · ".join(
-        f"{present.metric(o).label} {present.text(o, row[o].iloc[0])}"
+        f"{present.metric(o).label} {present.text(o, row[o].iloc[0], level='township')}"
         for o in others
         if not row.empty and o in row
     )
     with col:
         st.markdown(f"**{area}**")
         layout.card(
-            col, head, value, status=status, note=" · ".join(p for p in (position, details) if p)
+            col,
+            head,
+            value,
+            status=status,
+            note=" · ".join(p for p in (position, details) if p),
+            level="township",
         )
 
 st.divider()
@@ -126,7 +132,7 @@ if groups.empty:
     st.info("本乡镇暂无参保数据。")
 else:
     layout.table(
-        present.table(groups.frame, ["enrolled"], ["scheme", "person_group"]),
+        present.table(groups.frame, ["enrolled"], ["scheme", "person_group"], level=groups.level),
         title=f.title("参保情况(分险种、人群)"),
     )
 assist = service.fetch(
@@ -134,7 +140,9 @@ assist = service.fetch(
 )
 st.markdown("#### 医疗救助(按救助对象类别)")
 layout.table(
-    present.table(assist.frame, ["assist_times", "assist_amount"], ["category"]),
+    present.table(
+        assist.frame, ["assist_times", "assist_amount"], ["category"], level=assist.level
+    ),
     title=f.title("医疗救助(按救助对象类别)"),
 )
 layout.suppressed_note(assist)

@@ -121,6 +121,7 @@ def ranking_chart(
     dim: str = "township",
     value_title: str | None = None,
     tooltips: tuple[tuple[str, str, str], ...] = (),
+    ascending: bool = False,
 ) -> alt.TopLevelMixin:
     """Bars of a rate per township (or institution) coloured by THE status of the metric against
     时序进度, the rank as text after the name ('向塘镇(第3名)'): one chart for every page."""
@@ -140,6 +141,7 @@ def ranking_chart(
         expected=expected,
         key_field=dim,
         tooltips=tooltips,
+        ascending=ascending,
         text=text,
     )
 

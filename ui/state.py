@@ -47,8 +47,10 @@ class Filters:
         return " ".join(p for p in (self.scope_label, self.period.label(), what) if p)
 
     def county(self) -> Filters:
-        """The same period and scheme for the whole county (for rankings among townships)."""
-        return replace(self, township=None, township_name="全县")
+        """The same period and scheme for all townships the viewer may see (rankings among
+        townships). Titled 全县 only for a county viewer: a township officer's "county" figures
+        are their own townships', and an export must not call them 全县."""
+        return replace(self, township=None, township_name=viewer_scope_label())
 
     def township_filter(self) -> dict[str, str]:
         return {"township": self.township} if self.township else {}
@@ -163,6 +165,15 @@ def sync_url() -> None:
                 del st.query_params[name]
         else:
             st.query_params[name] = str(value)
+
+
+def viewer_scope_label() -> str:
+    """'全县' for a county viewer, else the names of the viewer's townships ('向塘镇')."""
+    scope = service.current_viewer().townships
+    if scope is None:
+        return "全县"
+    names = list(service.townships().name)
+    return "、".join(names) if names else "本辖区"
 
 
 def current() -> Filters:
