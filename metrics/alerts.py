@@ -61,7 +61,7 @@ def off_pace(
     if frame.empty or status not in frame.columns:
         return []
     better = metric(metric_id).higher_is_better is not False
-    rows = frame[[s is Status.RED for s in frame[status]]]
+    rows = frame[[Status.of(s) is Status.RED for s in frame[status]]]
     rows = rows.assign(_off=(-1.0 if better else 1.0) * rows[gap].astype(float))
     rows = rows.sort_values("_off", ascending=False)
     word = "落后" if better else "超出"

@@ -244,8 +244,8 @@ def attach_progress(
     by: Sequence[str],
     with_status: bool,
 ) -> pd.DataFrame:
-    """Adds `<m>_expected`, `<m>_gap` (actual − expected) and, when asked, `<m>_status` (Status)
-    and `<m>_status_label` (its word for this metric)."""
+    """Adds `<m>_expected`, `<m>_gap` (actual − expected) and, when asked, `<m>_status` (the
+    Status code, 'red': `Status.of` reads it) and `<m>_status_label` (its word for the metric)."""
     exp_col = f"{metric_id}{EXPECTED}"
     if isinstance(expected, pd.DataFrame):
         keyed = expected.rename(columns={"expected": exp_col})
@@ -259,7 +259,7 @@ def attach_progress(
             status_of(metric_id, a, None if pd.isna(e) else e)
             for a, e in zip(out[metric_id], out[exp_col], strict=True)
         ]
-        out[f"{metric_id}{STATUS}"] = pd.Series(found, index=out.index, dtype=object)
+        out[f"{metric_id}{STATUS}"] = [s.code for s in found]
         out[f"{metric_id}{STATUS_LABEL}"] = [status_label(metric_id, s) for s in found]
     return out
 

@@ -59,7 +59,7 @@ class Result:
         col = f"{metric_id}_status"
         if self.frame.empty or col not in self.frame.columns:
             return Status.NONE
-        return self.frame[col].iloc[row]
+        return Status.of(self.frame[col].iloc[row])
 
     @property
     def empty(self) -> bool:

@@ -7,6 +7,7 @@ import streamlit as st
 
 from metrics import compare, present, service
 from metrics.model import QuerySpec
+from metrics.status import Status
 from ui import layout, state
 
 f = state.current()
@@ -67,7 +68,7 @@ for col, (area, head, others, _) in zip(cols, AREAS, strict=True):
     if county_viewer and rank_col in row and value is not None:
         position = f"全县第{int(row[rank_col].iloc[0])}名 / 共{len(result.frame)}个"
     status_col = f"{head}_status"
-    status = row[status_col].iloc[0] if status_col in row and not row.empty else None
+    status = Status.of(row[status_col].iloc[0]) if status_col in row and not row.empty else None
     details = " · ".join(
         f"{present.metric(o).label} {present.text(o, row[o].iloc[0], level='township')}"
         for o in others

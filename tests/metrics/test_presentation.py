@@ -79,9 +79,9 @@ def test_comparisons_come_back_as_columns(duckdb_warehouse: Engine) -> None:
     for town, value in expected.items():
         assert rows.loc[town, "enroll_completion_expected"] == pytest.approx(value)
     # T1 0.4737 points behind, T2 1.43 behind (within 5: 预警), T3 ahead.
-    assert rows.loc[T1, "enroll_completion_status"] is Status.AMBER
-    assert rows.loc[T2, "enroll_completion_status"] is Status.AMBER
-    assert rows.loc[T3, "enroll_completion_status"] is Status.GREEN
+    assert Status.of(rows.loc[T1, "enroll_completion_status"]) is Status.AMBER
+    assert Status.of(rows.loc[T2, "enroll_completion_status"]) is Status.AMBER
+    assert Status.of(rows.loc[T3, "enroll_completion_status"]) is Status.GREEN
     assert rows["enroll_completion_rank"].to_dict() == {T1: 3, T2: 2, T3: 1}
     assert rows.loc[T1, "enroll_completion_gap"] == pytest.approx(833 / 950 - 837.5 / 950)
     # Every statement that ran is on the result (查看SQL): the spec, 同比 and the targets.
@@ -97,7 +97,7 @@ def test_one_drg_status_everywhere(duckdb_warehouse: Engine) -> None:
     spec = QuerySpec.make(["drg_execution"], MARCH, ["institution"], compare=("status",))
     frame = execute(duckdb_warehouse, spec, PRIVILEGED).frame.set_index("institution")
     # H1 31000/100000 = 31%, 6 points ahead of 25%: 超进度; H2 26.67%, 1.67 ahead: 预警.
-    assert frame.loc[H1, "drg_execution_status"] is Status.RED
+    assert Status.of(frame.loc[H1, "drg_execution_status"]) is Status.RED
     assert frame.loc[H1, "drg_execution_status_label"] == "超进度"
     assert frame.loc[H2, "drg_execution_status_label"] == "预警"
     assert compare.status_of("drg_execution", 0.31, 0.25) is Status.RED
