@@ -33,6 +33,7 @@ Fmt = Literal[
     "decimal",
 ]
 TimeKind = Literal["flow", "stock", "yearly"]
+MetricType = Literal["simple", "ratio", "difference", "cumulative", "derived"]
 # The scope a figure describes. Persons are 万人 for the county and whole persons below it; a result
 # carries its level, so no formatter has to guess it from the page (DOMAIN.md, 公文).
 Level = Literal["county", "township", "institution"]
@@ -99,7 +100,8 @@ class Metric:
     description: str
     unit: Unit
     fmt: Fmt  # the county-level display format; below the county persons become whole persons
-    kind: Literal["simple", "derived"] = "simple"
+    kind: Literal["simple", "derived"] = "simple"  # how it runs: SQL aggregate or on the frame
+    type: MetricType = "simple"  # what it is (metrics.catalog.kinds), for the 指标口径 table
     model: str | None = None
     agg: Literal["sum", "count", "count_distinct", "avg"] | None = None
     expr: ColumnElement | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import pandas as pd
@@ -214,6 +214,18 @@ def change_column(metric_id: str, label: str = "同比") -> Column:
 def gap_column(label: str = "较时序进度") -> Column:
     """A rate minus its time progress, in percentage points."""
     return Column("gap", label, "pp", DISPLAY_UNIT["pp"], DECIMALS["pp"])
+
+
+def column_as(metric_id: str, label: str, level: Level = "county") -> Column:
+    """The metric's presentation under another label, e.g. its 上年同期 column."""
+    return replace(column(metric_id, level), label=label)
+
+
+def margin_points(metric_id: str) -> str:
+    """The metric's policy margin in whole 百分点 as a caption writes it: DRG 0.05 -> '5'."""
+    margin = metric(metric_id).margin
+    points = gap_column().exact(settings.RAG_AMBER_PP if margin is None else margin)
+    return units.fmt_number(points, digits=0)
 
 
 def header(metric_id: str, level: Level | None = None, *, township: bool | None = None) -> str:

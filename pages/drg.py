@@ -7,7 +7,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from metrics import compare, present, service, settings, units
+from metrics import compare, present, service
 from metrics.model import QuerySpec
 from metrics.status import Status
 from ui import charts, layout, state
@@ -36,7 +36,7 @@ layout.header("DRG预算执行", f)
 period = f.period
 where = f.township_filter()
 expected = compare.expected_progress_of("drg_execution", period)
-over_pp = units.fmt_number(settings.DRG_OVER_PACE_PP * 100, digits=0)
+over_pp = present.margin_points("drg_execution")
 
 
 def cumulative_vs_plan(

@@ -264,16 +264,13 @@ else:
     detail = items.frame.assign(
         _f=items.frame["flow"].map(flow_order), _i=items.frame["item"].map(item_order)
     ).sort_values(["scheme", "_f", "_i"], ascending=[False, True, True])
-    detail["prev"] = pd.array(
-        [present.scaled("fund_amount", v) for v in detail["fund_amount_prev"]], dtype="Float64"
-    )
-    detail["chg"] = [present.change_text("fund_amount", c) for c in detail["fund_amount_chg"]]
     layout.table(
         present.table(
             detail,
             ["fund_amount"],
             ["scheme", "flow", "item"],
-            extra={"prev": "上年同期(万元)", "chg": "同比"},
+            changes={"fund_amount": "同比"},
+            extra={"fund_amount_prev": present.column_as("fund_amount", "上年同期")},
         ),
         title=fc.title("分险种收支项目明细"),
     )

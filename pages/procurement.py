@@ -7,7 +7,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from metrics import compare, present, service, settings, units
+from metrics import compare, present, service, units
 from metrics.model import QuerySpec
 from metrics.status import Status
 from ui import charts, layout, state
@@ -23,7 +23,7 @@ layout.header("集中带量采购", f)
 period = f.period
 where = f.township_filter()
 expected = compare.expected_progress_of("proc_progress", period)
-lag_pp = units.fmt_number(settings.PROCUREMENT_LAG_PP * 100, digits=0)
+lag_pp = present.margin_points("proc_progress")
 # Products and their price drops belong to batches, not to townships: county figures only.
 county_viewer = service.current_viewer().is_county
 
@@ -317,9 +317,8 @@ with right:
                 text=layout.half_chart_text(f, "节约资金按集采层级", "万元"),
             )
         )
-        lf["同比"] = [present.change_text("proc_savings", v) for v in lf["proc_savings_chg"]]
         layout.table(
-            present.table(lf, ["proc_savings"], ["level"], extra={"同比": "同比"}),
+            present.table(lf, ["proc_savings"], ["level"], changes={"proc_savings": "同比"}),
             title=f.title("节约资金按集采层级"),
         )
 

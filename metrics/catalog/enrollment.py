@@ -1,0 +1,133 @@
+"""参保扩面: enrollment, targets, population, completion and coverage."""
+
+from __future__ import annotations
+
+from data_sources.schema import (
+    enrollment,
+    enrollment_target,
+    township_population,
+)
+from metrics import settings
+from metrics.catalog.kinds import difference, ratio, simple
+from metrics.model import Metric
+
+METRICS: tuple[Metric, ...] = (
+    # 1. 参保扩面
+    simple(
+        "enrolled",
+        label="参保人数",
+        description="截至期末本年度累计缴费参保人数 = Σ 参保人数(期末月)",
+        unit="persons",
+        fmt="wan_persons",
+        model="enrollment",
+        agg="sum",
+        expr=enrollment.c.enrolled,
+    ),
+    simple(
+        "enrolled_poverty",
+        label="脱贫人口和监测对象参保人数",
+        description="Σ 参保人数(人群=脱贫人口及监测对象, 期末月)",
+        unit="persons",
+        fmt="persons",
+        model="enrollment",
+        agg="sum",
+        expr=enrollment.c.enrolled,
+        where=enrollment.c.person_group == "poverty",
+    ),
+    simple(
+        "enrolled_new_employment",
+        label="新就业形态人员参保人数",
+        description="Σ 参保人数(人群=新就业形态人员, 期末月)",
+        unit="persons",
+        fmt="persons",
+        model="enrollment",
+        agg="sum",
+        expr=enrollment.c.enrolled,
+        where=enrollment.c.person_group == "new_employment",
+    ),
+    simple(
+        "enroll_target",
+        label="参保任务数",
+        description="Σ 年度参保任务数",
+        unit="persons",
+        fmt="wan_persons",
+        model="enrollment_target",
+        agg="sum",
+        expr=enrollment_target.c.target,
+        higher_is_better=None,
+    ),
+    simple(
+        "registered_pop",
+        label="户籍人口",
+        description="Σ 户籍人口(年度)",
+        unit="persons",
+        fmt="wan_persons",
+        model="population",
+        agg="sum",
+        expr=township_population.c.registered,
+        higher_is_better=None,
+    ),
+    simple(
+        "resident_pop",
+        label="常住人口",
+        description="Σ 常住人口(年度)",
+        unit="persons",
+        fmt="wan_persons",
+        model="population",
+        agg="sum",
+        expr=township_population.c.resident,
+        higher_is_better=None,
+    ),
+    simple(
+        "poverty_pop",
+        label="脱贫人口和监测对象",
+        description="Σ 脱贫人口和监测对象人数(年度)",
+        unit="persons",
+        fmt="persons",
+        model="population",
+        agg="sum",
+        expr=township_population.c.poverty,
+        higher_is_better=None,
+    ),
+    ratio(
+        "enroll_completion",
+        # Residents follow the campaign curve, employees m/12, weighted by each row's targets.
+        label="任务完成率",
+        description="参保人数 ÷ 参保任务数",
+        unit="ratio",
+        fmt="pct",
+        num="enrolled",
+        den="enroll_target",
+        progress="enrollment",
+        margin=settings.RAG_AMBER_PP,
+    ),
+    difference(
+        "enroll_gap",
+        label="距任务尚差人数",
+        description="max(参保任务数 − 参保人数, 0)",
+        unit="persons",
+        fmt="persons",
+        minuend="enroll_target",
+        subtrahend="enrolled",
+        at_least_zero=True,
+        higher_is_better=False,
+    ),
+    ratio(
+        "coverage_rate",
+        label="参保率",
+        description="参保人数(两险合计) ÷ 户籍人口(户籍人口口径); 目标≥95%(seed 001)",
+        unit="ratio",
+        fmt="pct",
+        num="enrolled",
+        den="registered_pop",
+    ),
+    ratio(
+        "poverty_coverage_rate",
+        label="脱贫人口和监测对象参保率",
+        description="脱贫人口和监测对象参保人数 ÷ 脱贫人口和监测对象人数; 目标100%(seed 002)",
+        unit="ratio",
+        fmt="pct",
+        num="enrolled_poverty",
+        den="poverty_pop",
+    ),
+)
