@@ -212,8 +212,12 @@ def status_palette(metric_id: str) -> dict[str, str]:
 
 
 def expected_progress_of(metric_id: str, period: Period) -> float | None:
-    """The time progress of a metric declared with a linear curve (None for other curves)."""
-    return linear_expected(period) if metric(metric_id).progress == "linear" else None
+    """What a metric is compared with when it needs no targets: m/12 for a linear curve, its
+    policy goal for progress="goal" (None for the enrollment curve, which needs targets)."""
+    m = metric(metric_id)
+    if m.progress == "linear":
+        return linear_expected(period)
+    return m.goal if m.progress == "goal" else None
 
 
 def expected_by_targets(

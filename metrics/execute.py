@@ -48,11 +48,13 @@ class Result:
         return present.column(metric_id, self.level)
 
     def text(self, metric_id: str, row: int = 0) -> str:
-        """The figure of one row as the bureau writes it, at the result's level."""
+        """The figure of one row as the bureau writes it, at the result's level.
+
+        Comparison columns read as their metric: `<m>_expected` like the metric itself.
+        """
+        base = metric_id.removesuffix("_expected")
         hidden = self.value(metric_id, row) is None and self.suppressed
-        return present.text(
-            metric_id, self.value(metric_id, row), level=self.level, suppressed=hidden
-        )
+        return present.text(base, self.value(metric_id, row), level=self.level, suppressed=hidden)
 
     def status(self, metric_id: str, row: int = 0) -> Status:
         """The row's status against time progress (asked for with compare=('status',))."""

@@ -39,7 +39,7 @@ MetricType = Literal["simple", "ratio", "difference", "cumulative", "derived"]
 Level = Literal["county", "township", "institution"]
 # How a metric's progress is judged against time (时序进度): m/12, or the resident campaign curve
 # (settings.RESIDENT_CAMPAIGN_PLAN) weighted with the employee plan by each row's targets.
-Progress = Literal["linear", "enrollment"]
+Progress = Literal["linear", "enrollment", "goal"]  # "goal": a fixed policy goal (`Metric.goal`)
 # Comparisons a spec may ask for; each comes back as columns `<metric>_<suffix>` (see metrics.compare).
 Comparison = Literal["expected", "status", "rank", "yoy", "mom"]
 
@@ -118,6 +118,7 @@ class Metric:
     progress: Progress | None = None
     margin: float | None = None
     red_label: str = "滞后"
+    goal: float | None = None  # with progress="goal": the target ratio (参保率 ≥ 95%)
 
 
 @dataclass(frozen=True)

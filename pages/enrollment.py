@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics import compare, present, service, settings
+from metrics import present, service
 from metrics.model import QuerySpec
 from ui import charts, layout, state
 
@@ -33,6 +33,7 @@ all_schemes = QuerySpec.make(
     period,
     (),
     f.township_filter(),
+    compare=("status",),
 )
 overall = service.fetch(
     QuerySpec.make(
@@ -68,21 +69,18 @@ for col, scheme in zip(cols[2:4], ("resident", "employee"), strict=True):
             label=f"{present.dim_value('scheme', scheme)}任务完成率",
             note=f"{totals.text('enrolled', i)} / {layout.progress_note(totals, 'enroll_completion', i)}",
         )
-cov = coverage.frame.iloc[0]
 cols = st.columns(4)
-layout.card(
+layout.result_card(
     cols[0],
+    coverage,
     "coverage_rate",
-    cov["coverage_rate"],
-    status=compare.status_vs_progress(cov["coverage_rate"], settings.COVERAGE_GOAL),
-    note=f"目标≥{present.text('coverage_rate', settings.COVERAGE_GOAL)}(户籍人口口径)",
+    note=f"目标≥{coverage.text('coverage_rate_expected')}(户籍人口口径)",
 )
-layout.card(
+layout.result_card(
     cols[1],
+    coverage,
     "poverty_coverage_rate",
-    cov["poverty_coverage_rate"],
-    status=compare.status_vs_progress(cov["poverty_coverage_rate"], settings.POVERTY_COVERAGE_GOAL),
-    note="目标100%(应保尽保)",
+    note=f"目标{coverage.text('poverty_coverage_rate_expected')}(应保尽保)",
 )
 
 st.divider()

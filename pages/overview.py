@@ -163,14 +163,16 @@ with right:
             alerts.off_pace(rank_frame, "enroll_completion", name="township_name", area="参保扩面"),
             "参保扩面",
         )
-    fund = service.fetch(QuerySpec.make(["fund_months_payable"], period, ["scheme"])).frame
+    fund_result = service.fetch(QuerySpec.make(["fund_months_payable"], period, ["scheme"]))
+    fund = fund_result.frame
     if not fund.empty:
         items += alerts.months_payable(
             dict(zip(fund.scheme, fund.fund_months_payable, strict=True)), codes.SCHEMES
         )
-    proc = service.fetch(
+    proc_result = service.fetch(
         QuerySpec.make(["proc_progress"], period, ["institution"], town, compare=("status",))
-    ).frame
+    )
+    proc = proc_result.frame
     if not proc.empty:
         items += alerts.summarize(
             alerts.off_pace(
@@ -183,9 +185,10 @@ with right:
             "集中带量采购",
             limit=3,
         )
-    drg = service.fetch(
+    drg_result = service.fetch(
         QuerySpec.make(["drg_execution"], period, ["institution"], town, compare=("status",))
-    ).frame
+    )
+    drg = drg_result.frame
     if not drg.empty:
         items += alerts.summarize(
             alerts.off_pace(
@@ -203,3 +206,6 @@ with right:
     for item in items:
         color = "red" if item.severity is Status.RED else "orange"
         st.markdown(f":{color}[●] **{item.area}**:{item.text}")
+
+# The cards refresh in their own fragment; their statements are those of the same specs.
+layout.show_sql([ranking, county_progress, fund_result, proc_result, drg_result])

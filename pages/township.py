@@ -87,26 +87,24 @@ for col, (area, head, others, _) in zip(cols, AREAS, strict=True):
 
 st.divider()
 st.markdown("#### 本乡镇定点医药机构")
+drg_inst = service.fetch(
+    QuerySpec.make(
+        ["drg_budget", "drg_paid", "drg_execution", "drg_cases", "drg_cmi"],
+        period,
+        ["institution"],
+        town,
+    )
+)
+proc_inst = service.fetch(
+    QuerySpec.make(
+        ["proc_agreed", "proc_purchased", "proc_progress", "proc_savings"],
+        period,
+        ["institution"],
+        town,
+    )
+)
 inst = pd.concat(
-    [
-        service.fetch(
-            QuerySpec.make(
-                ["drg_budget", "drg_paid", "drg_execution", "drg_cases", "drg_cmi"],
-                period,
-                ["institution"],
-                town,
-            )
-        ).frame.set_index("institution"),
-        service.fetch(
-            QuerySpec.make(
-                ["proc_agreed", "proc_purchased", "proc_progress", "proc_savings"],
-                period,
-                ["institution"],
-                town,
-            )
-        ).frame.set_index("institution"),
-    ],
-    axis=1,
+    [drg_inst.frame.set_index("institution"), proc_inst.frame.set_index("institution")], axis=1
 )
 if inst.empty:
     st.info("本乡镇暂无住院或集采机构数据。")
@@ -147,5 +145,6 @@ layout.table(
     title=f.title("医疗救助(按救助对象类别)"),
 )
 layout.suppressed_note(assist)
+layout.show_sql([*county.values(), drg_inst, proc_inst, groups, assist])
 if st.button("返回全县"):
     state.select_township(None)

@@ -57,9 +57,13 @@ def _comparison(m: Metric) -> str:
     from metrics import present
 
     worse = "高于" if m.higher_is_better is False else "低于"
+    points = present.margin_points(m.id)
+    if m.progress == "goal":
+        goal = present.text(m.id, m.goal)
+        return f"与目标比较:目标{goal};{worse}目标{points}个百分点以上为“{m.red_label}”"
     return (
         f"与时序进度比较:{PROGRESS_LABELS[m.progress]};{worse}时序进度"
-        f"{present.margin_points(m.id)}个百分点以上为“{m.red_label}”"
+        f"{points}个百分点以上为“{m.red_label}”"
     )
 
 

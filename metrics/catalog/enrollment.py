@@ -120,6 +120,9 @@ METRICS: tuple[Metric, ...] = (
         fmt="pct",
         num="enrolled",
         den="registered_pop",
+        progress="goal",
+        goal=settings.COVERAGE_GOAL,
+        margin=settings.RAG_AMBER_PP,
     ),
     ratio(
         "poverty_coverage_rate",
@@ -129,5 +132,8 @@ METRICS: tuple[Metric, ...] = (
         fmt="pct",
         num="enrolled_poverty",
         den="poverty_pop",
+        progress="goal",
+        goal=settings.POVERTY_COVERAGE_GOAL,
+        margin=settings.RAG_AMBER_PP,
     ),
 )
