@@ -13,13 +13,13 @@ from dataclasses import dataclass, replace
 import altair as alt
 import pandas as pd
 
+import charts
+from charts import ChartText
 from exports.narrative import Fetch
 from metrics import compare, present, settings
 from metrics.execute import Result
 from metrics.model import Period, QuerySpec
 from metrics.status import Status
-from ui import charts
-from ui.charts import ChartText
 
 # (subject, unit, county-wide?) -> ChartText with scope, period and source line
 TextFor = Callable[[str, str], ChartText]

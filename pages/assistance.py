@@ -9,10 +9,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+import charts
 from metrics import present, service, settings, units
 from metrics.model import QuerySpec
 from metrics.suppress import SUPPRESSED
-from ui import charts, layout, state
+from ui import layout, state
 
 ASSIST = ["assist_amount", "assist_times", "assist_persons"]
 AMOUNT_TIMES = ["assist_amount", "assist_times"]

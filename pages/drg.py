@@ -7,10 +7,11 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
+import charts
 from metrics import compare, present, service
 from metrics.model import QuerySpec
 from metrics.status import Status
-from ui import charts, layout, state
+from ui import layout, state
 
 # Paying faster than time is the risk here: the metric's red status reads 超进度 (more than
 # DRG_OVER_PACE_PP ahead), on this page, the overview's warnings and the briefing alike.

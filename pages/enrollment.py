@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+import charts
 from metrics import present, service
 from metrics.model import QuerySpec
-from ui import charts, layout, state
+from ui import layout, state
 
 f = state.current()
 layout.header("参保扩面", f)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+import charts
 from metrics import present, service, settings
 from metrics.model import Period, QuerySpec
 from metrics.settings import MonthsBand
 from metrics.status import months_payable_status
-from ui import charts, layout, state
+from ui import layout, state
 
 SCHEME_SHORT = {"resident": "居民医保", "employee": "职工医保"}
 

@@ -8,13 +8,14 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
+import charts
 from auth import session as auth_session
 from data_sources import scenarios
 from exports import watermark
 from metrics import planning, present, service, settings
 from metrics.model import Period, QuerySpec
 from metrics.planning import METHODS, SCHEME_LABELS, SCHEME_SHORT, SCHEMES, PlanInfeasible
-from ui import charts, layout, planning_export, state
+from ui import layout, planning_export, state
 
 f = state.current()
 head = st.container()  # filled once the plan year is chosen

@@ -7,10 +7,11 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
+import charts
 from metrics import compare, present, service, units
 from metrics.model import QuerySpec
 from metrics.status import Status
-from ui import charts, layout, state
+from ui import layout, state
 
 # Status legend of this page: 滞后 = more than PROCUREMENT_LAG_PP behind time progress.
 PALETTE = compare.status_palette("proc_progress")

@@ -9,12 +9,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+import charts
+from charts import ChartText, memo
 from metrics import compare, present, service
 from metrics.execute import Result
 from metrics.model import Level, Period, period_end_date
 from metrics.status import Status
-from ui import charts, memo, state
-from ui.charts import ChartText
+from ui import state
 
 STATUS_MARKDOWN = {
     Status.GREEN: "green",

@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine, text
 from streamlit.testing.v1 import AppTest
 
+from charts import ChartText
 from data_sources.config import demo_url
 from exports.excel import table_xlsx
 from exports.headlines import headline_charts
@@ -27,7 +28,6 @@ from metrics import present, service
 from metrics.execute import execute
 from metrics.model import Period, QuerySpec, Viewer
 from tests.pages.test_pages import LIANTANG, VIEWER, XIANGTANG, card_value, open_page
-from ui.charts import ChartText
 
 YEAR, MONTH = 2023, 10
 PERIOD = Period(YEAR, MONTH)
