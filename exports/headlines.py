@@ -45,7 +45,7 @@ def _status_bars(
         status=f"{metric_id}_status_label",
         palette=compare.status_palette(metric_id),
         expected=expected,
-        text=text(subject, "%"),
+        text=text(subject, present.column(metric_id).unit),
     )
 
 
@@ -90,6 +90,7 @@ def _fund(fetch: Fetch, period: Period, text: TextFor):
     if monthly.empty:
         return None
     names = {"fund_income": "基金收入", "fund_spending_county": "县域内基金支出"}
+    amount = present.column("fund_amount")
     long = pd.concat(
         [
             pd.DataFrame(
@@ -97,7 +98,7 @@ def _fund(fetch: Fetch, period: Period, text: TextFor):
                     "month": monthly["month"],
                     "收支": names[mid],
                     # 万元 per month: fund_amount's display unit (pages never scale by hand).
-                    "万元": [present.scaled("fund_amount", v) for v in monthly[mid]],
+                    amount.unit: [amount.value(v) for v in monthly[mid]],
                 }
             )
             for mid in ids
@@ -106,7 +107,11 @@ def _fund(fetch: Fetch, period: Period, text: TextFor):
     total = fetch(QuerySpec.make(ids, period, (), {}))
     subject = "医保基金月度收支"
     chart = charts.monthly_lines(
-        long, series="收支", value="万元", value_title="金额(万元)", text=text(subject, "万元")
+        long,
+        series="收支",
+        value=amount.unit,
+        value_title=present.column_as("fund_amount", "金额").header,
+        text=text(subject, amount.unit),
     )
     note = (
         f"基金收入{present.text('fund_income', total.value('fund_income'))},"
@@ -149,7 +154,6 @@ def _ranked(
     dim: str,
     label: str,
     subject: str,
-    unit: str,
     note_lead: str,
     text: TextFor,
 ):
@@ -197,7 +201,6 @@ def headline_charts(
             "township" if county else "institution",
             "township_name" if county else "institution_name",
             "各乡镇集采节约资金" if county else "辖区医疗机构集采节约资金",
-            "万元",
             "集中带量采购节约资金",
             text,
         ),
@@ -209,7 +212,6 @@ def headline_charts(
             "township" if county else "category",
             "township_name" if county else "category",
             "各乡镇医疗救助金额" if county else "医疗救助金额(按救助对象类别)",
-            "万元",
             "医疗救助支付金额",
             text,
         ),

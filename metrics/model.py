@@ -205,7 +205,7 @@ class QuerySpec:
 
         >>> QuerySpec.make(["enrolled"], Period(2023, 10), ["township"], {"scheme": "resident"})
         ... # doctest: +ELLIPSIS
-        QuerySpec(metrics=('enrolled',), ..., filters=(('scheme', ('resident',)),))
+        QuerySpec(metrics=('enrolled',), ..., filters=(('scheme', ('resident',)),), compare=())
         """
         norm = []
         for dim, value in sorted((filters or {}).items()):

@@ -107,7 +107,10 @@ def _ordered(frame: pd.DataFrame, dim: str) -> pd.DataFrame:
 
 
 # Short headers for the half-width tables (the page title already says 医疗救助).
-SHORT = {present.header("assist_amount"): "金额(万元)", present.header("assist_times"): "人次"}
+AMOUNT = present.column("assist_amount")  # 万元 at every level
+TIMES = present.column("assist_times")
+ALERTS = present.column("alert_persons")
+SHORT = {AMOUNT.header: present.column_as("assist_amount", "金额").header, TIMES.header: TIMES.unit}
 
 
 left, right = st.columns(2)
@@ -121,14 +124,12 @@ with left:
                 pd.DataFrame(
                     {
                         "救助类型": [present.dim_value("kind", v) for v in kinds["kind"]],
-                        "万元": [
-                            present.scaled("assist_amount", v) for v in kinds["assist_amount"]
-                        ],
+                        AMOUNT.unit: [AMOUNT.value(v) for v in kinds["assist_amount"]],
                     }
                 ),
                 category="救助类型",
-                value="万元",
-                text=layout.half_chart_text(f, "医疗救助金额构成(按救助类型)", "万元"),
+                value=AMOUNT.unit,
+                text=layout.half_chart_text(f, "医疗救助金额构成(按救助类型)", AMOUNT.unit),
             )
         )
         layout.table(
@@ -151,14 +152,14 @@ with right:
                 pd.DataFrame(
                     {
                         "类别": [present.dim_value("category", v) for v in cats["category"]],
-                        "万元": [present.scaled("assist_amount", v) for v in cats["assist_amount"]],
+                        AMOUNT.unit: [AMOUNT.value(v) for v in cats["assist_amount"]],
                     }
                 ),
                 label="类别",
-                value="万元",
-                value_title="救助金额(万元)",
+                value=AMOUNT.unit,
+                value_title=AMOUNT.header,
                 fmt=",.2f",
-                text=layout.half_chart_text(f, "医疗救助金额(按救助对象类别)", "万元"),
+                text=layout.half_chart_text(f, "医疗救助金额(按救助对象类别)", AMOUNT.unit),
             )
         )
         layout.table(
@@ -185,8 +186,8 @@ if towns.empty:
 else:
     ranked = towns.frame.assign(
         乡镇=towns.frame["township_name"],
-        万元=[present.scaled("assist_amount", v) for v in towns.frame["assist_amount"]],
-        人次=[present.scaled("assist_times", v) for v in towns.frame["assist_times"]],
+        **{AMOUNT.unit: [AMOUNT.value(v) for v in towns.frame["assist_amount"]]},
+        **{TIMES.unit: [TIMES.value(v) for v in towns.frame["assist_times"]]},
     )
     left, right = st.columns(2)
     with left:
@@ -194,12 +195,12 @@ else:
             charts.ranked_values(
                 ranked,
                 label="乡镇",
-                value="万元",
-                value_title="救助金额(万元)",
+                value=AMOUNT.unit,
+                value_title=AMOUNT.header,
                 fmt=",.2f",
                 key_field="township",
                 highlight=f.township,
-                text=layout.half_chart_text(county, "各乡镇医疗救助金额", "万元"),
+                text=layout.half_chart_text(county, "各乡镇医疗救助金额", AMOUNT.unit),
             ),
             "assist_rank_amount",
             "township",
@@ -209,12 +210,12 @@ else:
             charts.ranked_values(
                 ranked,
                 label="乡镇",
-                value="人次",
-                value_title="救助人次",
+                value=TIMES.unit,
+                value_title=TIMES.header,
                 fmt=",.0f",
                 key_field="township",
                 highlight=f.township,
-                text=layout.half_chart_text(county, "各乡镇医疗救助人次", "人次"),
+                text=layout.half_chart_text(county, "各乡镇医疗救助人次", TIMES.unit),
             ),
             "assist_rank_times",
             "township",
@@ -236,7 +237,7 @@ else:
         layout.table(
             wide.reset_index().rename_axis(columns=None),
             title=county.title("各乡镇分救助对象类别救助人次"),
-            unit="单位:人次",
+            unit=f"单位:{TIMES.unit}",
         )
         st.caption("单位:人次。")
         layout.suppressed_note(cross)
@@ -262,15 +263,13 @@ else:
                 {
                     "month": monthly.frame["month"],
                     "救助类型": monthly_kind,
-                    "万元": [
-                        present.scaled("assist_amount", v) for v in monthly.frame["assist_amount"]
-                    ],
+                    AMOUNT.unit: [AMOUNT.value(v) for v in monthly.frame["assist_amount"]],
                 }
-            ).dropna(subset=["万元"]),
+            ).dropna(subset=[AMOUNT.unit]),
             stack="救助类型",
-            value="万元",
-            value_title="救助金额(万元)",
-            text=layout.chart_text(f, subject, "万元"),
+            value=AMOUNT.unit,
+            value_title=AMOUNT.header,
+            text=layout.chart_text(f, subject, AMOUNT.unit),
         )
     )
     if subject == "医疗救助金额月度趋势":
@@ -300,18 +299,18 @@ with left:
     else:
         alerts = towns.frame.assign(
             乡镇=towns.frame["township_name"],
-            人=[present.scaled("alert_persons", v) for v in towns.frame["alert_persons"]],
+            **{ALERTS.unit: [ALERTS.value(v) for v in towns.frame["alert_persons"]]},
         )
         layout.drill_chart(
             charts.ranked_values(
                 alerts,
                 label="乡镇",
-                value="人",
-                value_title="预警人数(人)",
+                value=ALERTS.unit,
+                value_title=ALERTS.header,
                 fmt=",.0f",
                 key_field="township",
                 highlight=f.township,
-                text=layout.half_chart_text(county, "各乡镇防返贫监测预警人数", "人"),
+                text=layout.half_chart_text(county, "各乡镇防返贫监测预警人数", ALERTS.unit),
             ),
             "alert_rank",
             "township",

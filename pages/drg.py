@@ -23,7 +23,7 @@ TOP_GROUPS = 10
 CASE_METRICS = ["drg_cases", "drg_cmi", "drg_cost_per_weight", "drg_avg_cost"]
 SHORT_HEADERS = {  # narrower headers for the wide tables
     present.header("drg_avg_cost"): "次均费用(元)",
-    present.header("drg_paid"): "基金支付(万元)",
+    present.header("drg_paid"): present.column_as("drg_paid", "基金支付").header,
 }
 CHANGE_HEADERS = {
     "drg_cases": "病例同比",
@@ -32,6 +32,10 @@ CHANGE_HEADERS = {
     "drg_avg_cost": "次均同比",
 }
 
+PAID = present.column("drg_paid")  # 万元, as the budget
+BUDGET = present.column("drg_budget")
+
+RATE = present.column("drg_execution")  # a ratio shown in %
 f = state.current()
 layout.header("DRG预算执行", f)
 period = f.period
@@ -51,17 +55,14 @@ def cumulative_vs_plan(
                 {
                     "month": paid["month"],
                     "系列": "累计DRG基金支付",
-                    "万元": [
-                        present.scaled("drg_paid_cumulative", v)
-                        for v in paid["drg_paid_cumulative"]
-                    ],
+                    PAID.unit: [PAID.value(v) for v in paid["drg_paid_cumulative"]],
                 }
             ),
             pd.DataFrame(
                 {
                     "month": plan["month"],
                     "系列": "按时序进度应支付",
-                    "万元": [present.scaled("drg_budget", v) for v in plan["planned"]],
+                    PAID.unit: [PAID.value(v) for v in plan["planned"]],
                 }
             ),
         ]
@@ -69,10 +70,10 @@ def cumulative_vs_plan(
     return charts.monthly_lines(
         series,
         series="系列",
-        value="万元",
-        value_title="金额(万元)",
+        value=PAID.unit,
+        value_title=present.column_as("drg_paid", "金额").header,
         dashed=("按时序进度应支付",),
-        text=layout.half_chart_text(scope, subject, "万元"),
+        text=layout.half_chart_text(scope, subject, PAID.unit),
     )
 
 
@@ -188,10 +189,10 @@ with left:
                 palette=PALETTE,
                 expected=expected,
                 tooltips=(
-                    ("budget_wan", "DRG付费预算(万元)", ",.2f"),
-                    ("paid_wan", "DRG基金支付(万元)", ",.2f"),
+                    ("budget_wan", BUDGET.header, ",.2f"),
+                    ("paid_wan", PAID.header, ",.2f"),
                 ),
-                text=layout.half_chart_text(f, subject, "%"),
+                text=layout.half_chart_text(f, subject, RATE.unit),
             )
         )
 with right:
@@ -211,7 +212,7 @@ with right:
             "drg_execution",
             expected=expected,
             tooltips=(("paid_wan", paid.header, ",.2f"),),
-            text=layout.half_chart_text(f.county(), "各乡镇DRG预算执行率", "%"),
+            text=layout.half_chart_text(f.county(), "各乡镇DRG预算执行率", RATE.unit),
         )
         layout.drill_chart(chart, "drg_town_rank", "township")
         st.caption("点击条形可查看该乡镇的医疗机构;虚线为时序进度(全年预算按月均进度)。")
@@ -303,18 +304,18 @@ else:
     )
     bars = gf.assign(
         DRG组=[f"{c} {n}" for c, n in zip(gf["drg"], gf["drg_name"], strict=True)],
-        万元=[present.scaled("drg_paid", v) for v in gf["drg_paid"]],
+        **{PAID.unit: [PAID.value(v) for v in gf["drg_paid"]]},
     )
     layout.chart(
         charts.pace_bars(
             bars,
             label="DRG组",
-            value="万元",
-            value_title="DRG基金支付(万元)",
+            value=PAID.unit,
+            value_title=PAID.header,
             percent=False,
             tooltips=(("drg_cases", "病例数", ",.0f"),),
             label_limit=320,
-            text=layout.chart_text(f, f"基金支付前{TOP_GROUPS}位DRG组", "万元"),
+            text=layout.chart_text(f, f"基金支付前{TOP_GROUPS}位DRG组", PAID.unit),
         )
     )
     table = present.table(gf, ["drg_cases", "drg_paid", "drg_cmi", "drg_avg_cost"], ["drg"])

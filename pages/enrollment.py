@@ -9,6 +9,7 @@ from metrics import present, service
 from metrics.model import QuerySpec
 from ui import layout, state
 
+RATE = present.column("enroll_completion")  # a ratio shown in %
 f = state.current()
 layout.header("参保扩面", f)
 period = f.period
@@ -108,7 +109,7 @@ with left:
             ranked,
             "enroll_completion",
             expected=county_progress.value("enroll_completion_expected"),
-            text=layout.chart_text(f.county(), f"{f.scheme_label()}参保任务完成率排名", "%"),
+            text=layout.chart_text(f.county(), f"{f.scheme_label()}参保任务完成率排名", RATE.unit),
         )
         layout.drill_chart(chart, "enroll_rank", "township")
         st.caption(

@@ -11,6 +11,7 @@ from metrics.model import QuerySpec
 from metrics.status import Status, months_payable_status
 from ui import layout, state
 
+RATE = present.column("enroll_completion")  # a ratio shown in %
 f = state.current()
 layout.header("总览", f)
 period = f.period
@@ -150,7 +151,7 @@ with left:
             ranking,
             "enroll_completion",
             expected=county_progress.value("enroll_completion_expected"),
-            text=layout.chart_text(f.county(), "各乡镇参保任务完成率排名", "%"),
+            text=layout.chart_text(f.county(), "各乡镇参保任务完成率排名", RATE.unit),
         )
         layout.drill_chart(chart, "overview_rank", "township")
         st.caption("颜色表示与时序进度相比的状态,括号内为排名;点击条形查看该乡镇。")

@@ -19,6 +19,10 @@ STATUS = "proc_progress_status_label"
 WORST_SHOWN = 25
 LEVEL_ORDER = list(present.DIM_VALUE_LABELS["level"])  # 国家组织, 省级, 省际联盟
 
+SAVINGS = present.column("proc_savings")  # 万元
+RETAINED = present.column_as("proc_retained", "结余留用")
+
+RATE = present.column("proc_progress")  # a ratio shown in %
 f = state.current()
 layout.header("集中带量采购", f)
 period = f.period
@@ -174,7 +178,7 @@ with left:
                 palette=PALETTE,
                 expected=expected,
                 ascending=True,
-                text=layout.half_chart_text(f, subject, "%"),
+                text=layout.half_chart_text(f, subject, RATE.unit),
             )
         )
 with right:
@@ -196,7 +200,7 @@ with right:
             expected=expected,
             tooltips=(("savings_wan", savings.header, ",.2f"),),
             ascending=True,
-            text=layout.half_chart_text(f.county(), "各乡镇集采采购进度", "%"),
+            text=layout.half_chart_text(f.county(), "各乡镇集采采购进度", RATE.unit),
         )
         layout.drill_chart(chart, "proc_town_rank", "township")
         st.caption("点击条形可查看该乡镇;虚线为时序进度(约定采购量按月均进度)。")
@@ -209,7 +213,7 @@ if not inst.empty:
         extra={"proc_progress_gap": present.gap_column(), STATUS: "状态"},
     )
     shown = pd.concat([shown, present.table(inst, ["proc_savings", "proc_retained"])], axis=1)
-    shown = shown.rename(columns={present.header("proc_retained"): "结余留用(万元)"})
+    shown = shown.rename(columns={present.header("proc_retained"): RETAINED.header})
     layout.table(
         shown,
         height=min(38 + 35 * len(shown), 420),
@@ -259,11 +263,11 @@ else:
             present.header("proc_agreed"): "约定量",
             present.header("proc_purchased"): "采购量",
             present.header("proc_progress"): "进度(%)",
-            present.header("proc_retained"): "结余留用(万元)",
+            present.header("proc_retained"): RETAINED.header,
         }
     )
     # Not yet decided for the year: a dash, not "None".
-    retained_col = "结余留用(万元)"
+    retained_col = RETAINED.header
     if shown[retained_col].isna().any():
         shown[retained_col] = [units.fmt_number(v, digits=2) for v in shown[retained_col]]
     layout.table(shown, title=f.title("集采批次执行情况"))
@@ -286,15 +290,15 @@ with left:
     if not monthly.empty:
         mf = monthly.frame.assign(
             集采层级=[present.dim_value("level", v) for v in monthly.frame["level"]],
-            万元=[present.scaled("proc_savings", v) for v in monthly.frame["proc_savings"]],
+            **{SAVINGS.unit: [SAVINGS.value(v) for v in monthly.frame["proc_savings"]]},
         )
         layout.chart(
             charts.monthly_bars(
                 mf,
                 stack="集采层级",
-                value="万元",
-                value_title="节约资金(万元)",
-                text=layout.half_chart_text(f, "各月集采节约资金", "万元"),
+                value=SAVINGS.unit,
+                value_title=SAVINGS.header,
+                text=layout.half_chart_text(f, "各月集采节约资金", SAVINGS.unit),
             )
         )
 with right:
@@ -306,16 +310,16 @@ with right:
         lf = lf.sort_values("_order").reset_index(drop=True)
         bars = lf.assign(
             集采层级=[present.dim_value("level", v) for v in lf["level"]],
-            万元=[present.scaled("proc_savings", v) for v in lf["proc_savings"]],
+            **{SAVINGS.unit: [SAVINGS.value(v) for v in lf["proc_savings"]]},
         )
         layout.chart(
             charts.pace_bars(
                 bars,
                 label="集采层级",
-                value="万元",
-                value_title="节约资金(万元)",
+                value=SAVINGS.unit,
+                value_title=SAVINGS.header,
                 percent=False,
-                text=layout.half_chart_text(f, "节约资金按集采层级", "万元"),
+                text=layout.half_chart_text(f, "节约资金按集采层级", SAVINGS.unit),
             )
         )
         layout.table(

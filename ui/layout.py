@@ -209,8 +209,10 @@ def table(
 
     `unit` is the Excel unit line when the headers carry no unit (e.g. '单位:人次').
     """
+    shown = frame.copy(deep=False)
+    shown.attrs = {}  # the Column presentations become column_config; Arrow cannot carry them
     st.dataframe(
-        frame,
+        shown,
         hide_index=True,
         width="stretch",
         height=height or "auto",
