@@ -120,37 +120,6 @@ def status_vs_progress(
     return rag(float(actual), float(expected), higher_is_better=higher_is_better, amber_pp=margin)
 
 
-def statuses(
-    actual: pd.Series,
-    expected: float | pd.Series,
-    higher_is_better: bool = True,
-    margin: float = settings.RAG_AMBER_PP,
-) -> pd.Series:
-    exp = expected if isinstance(expected, pd.Series) else pd.Series(expected, index=actual.index)
-    return pd.Series(
-        [
-            status_vs_progress(a, e, higher_is_better, margin)
-            for a, e in zip(actual, exp, strict=True)
-        ],
-        index=actual.index,
-    )
-
-
-def enrollment_expected_by(targets: pd.DataFrame, period: Period, by: str) -> pd.Series:
-    """Expected completion per `by` value from targets by (by, scheme), weighted by target.
-
-    `targets` has columns [by, "scheme", "enroll_target"]; returns a Series indexed by `by`.
-    """
-    if targets.empty:
-        return pd.Series(dtype=float)
-    weights = targets.assign(
-        _exp=[expected_progress(period.month, enrollment_plan(s)) for s in targets["scheme"]]
-    )
-    weights["_w"] = weights["enroll_target"].astype(float) * weights["_exp"]
-    grouped = weights.groupby(by)[["_w", "enroll_target"]].sum()
-    return grouped["_w"] / grouped["enroll_target"].replace(0, np.nan)
-
-
 def enrollment_plan_curve(targets: Mapping[str, float], last_month: int) -> pd.DataFrame:
     """Planned cumulative enrolled persons by month: Σ_scheme target × time progress(m)."""
     rows = []

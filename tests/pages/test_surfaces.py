@@ -210,3 +210,28 @@ def test_drg_over_pace_is_the_same_word_on_page_and_in_warnings(warehouse: Engin
     # Each warned hospital is one the page colours 超进度 (the overview lists at most 3).
     for name in over.sort_values("drg_execution_gap", ascending=False)["institution_name"][:3]:
         assert any(name in w for w in warnings), name
+
+
+@pytest.mark.parametrize("scope", ["全县", "向塘镇"])
+def test_briefing_drg_chart_legend_and_note_say_over_pace(warehouse: Engine, scope: str) -> None:
+    town = SCOPES[scope]
+
+    def fetch(spec: QuerySpec):
+        return execute(warehouse, spec, VIEWER)
+
+    def chart_text(subject: str, unit: str) -> ChartText:
+        return ChartText(f"{scope} {PERIOD.label()} {subject}", unit, "")
+
+    drg = [h for h in headline_charts(fetch, PERIOD, town, chart_text) if "DRG" in h.subject]
+    assert len(drg) == 1
+    spec = drg[0].chart.to_dict()
+    scale = spec["layer"][0]["encoding"]["color"]["scale"]
+    assert scale["domain"] == ["正常", "预警", "超进度"]  # the PPT legend, as on the page
+    assert "“超进度”" in drg[0].note and "滞后" not in drg[0].note
+    # The statuses drawn are those of the one rule, by hand for one bar: paid ÷ budget vs 10/12.
+    rows = [r for data in spec["datasets"].values() for r in data if "drg_execution" in r]
+    assert rows
+    for r in rows:
+        gap = r["drg_execution"] - 10 / 12
+        word = "超进度" if gap > 0.05 + 1e-12 else ("预警" if gap > 1e-12 else "正常")
+        assert r["drg_execution_status_label"] == word
