@@ -397,3 +397,40 @@ def enrollment_vs_plan(
         dashed=("计划进度",),
         text=text,
     )
+
+
+def budget_vs_plan(
+    paid: pd.DataFrame, budget: float | None, last_month: int, text: ChartText
+) -> alt.TopLevelMixin:
+    """Cumulative DRG payments by month against the budget's time-progress plan (budget × m/12),
+    in the unit of the paid amount's Column (万元); `paid` has month and drg_paid_cumulative."""
+    from metrics import compare, present
+
+    amount = present.column("drg_paid")
+    plan = compare.budget_pace_curve(budget, last_month)
+    series = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "month": paid["month"],
+                    "系列": "累计DRG基金支付",
+                    amount.unit: [amount.value(v) for v in paid["drg_paid_cumulative"]],
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "month": plan["month"],
+                    "系列": "按时序进度应支付",
+                    amount.unit: [amount.value(v) for v in plan["planned"]],
+                }
+            ),
+        ]
+    )
+    return monthly_lines(
+        series,
+        series="系列",
+        value=amount.unit,
+        value_title=present.column_as("drg_paid", "金额").header,
+        dashed=("按时序进度应支付",),
+        text=text,
+    )

@@ -18,6 +18,8 @@ import pandas as pd
 from data_sources import codes
 from metrics import settings, units
 from metrics.catalog import metric
+from metrics.compare import status_label as status_label  # a status in the metric's words
+from metrics.compare import status_palette as status_palette  # the legend of its charts
 from metrics.model import Level
 from metrics.suppress import SMALL, SUPPRESSED
 

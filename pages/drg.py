@@ -8,15 +8,15 @@ import pandas as pd
 import streamlit as st
 
 import charts
-from metrics import compare, present, service
+from metrics import present, service
 from metrics.model import QuerySpec
 from metrics.status import Status
 from ui import layout, state
 
 # Paying faster than time is the risk here: the metric's red status reads 超进度 (more than
 # DRG_OVER_PACE_PP ahead), on this page, the overview's warnings and the briefing alike.
-PALETTE = compare.status_palette("drg_execution")
-OVER_PACE = compare.status_label("drg_execution", Status.RED)
+PALETTE = present.status_palette("drg_execution")
+OVER_PACE = present.status_label("drg_execution", Status.RED)
 STATUS = "drg_execution_status_label"
 TOP_SHOWN = 25
 TOP_GROUPS = 10
@@ -40,40 +40,15 @@ f = state.current()
 layout.header("DRG预算执行", f)
 period = f.period
 where = f.township_filter()
-expected = compare.expected_progress_of("drg_execution", period)
 over_pp = present.margin_points("drg_execution")
 
 
 def cumulative_vs_plan(
     paid: pd.DataFrame, budget: float | None, subject: str, scope: state.Filters
 ):
-    """Lines of cumulative paid and the budget's time-progress plan, in 万元."""
-    plan = compare.budget_pace_curve(budget, period.month)
-    series = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "month": paid["month"],
-                    "系列": "累计DRG基金支付",
-                    PAID.unit: [PAID.value(v) for v in paid["drg_paid_cumulative"]],
-                }
-            ),
-            pd.DataFrame(
-                {
-                    "month": plan["month"],
-                    "系列": "按时序进度应支付",
-                    PAID.unit: [PAID.value(v) for v in plan["planned"]],
-                }
-            ),
-        ]
-    )
-    return charts.monthly_lines(
-        series,
-        series="系列",
-        value=PAID.unit,
-        value_title=present.column_as("drg_paid", "金额").header,
-        dashed=("按时序进度应支付",),
-        text=layout.half_chart_text(scope, subject, PAID.unit),
+    """Lines of cumulative paid and the budget's time-progress plan (charts.budget_vs_plan)."""
+    return charts.budget_vs_plan(
+        paid, budget, period.month, layout.half_chart_text(scope, subject, PAID.unit)
     )
 
 
@@ -89,6 +64,7 @@ overall = service.fetch(
 if overall.empty:
     layout.empty_note("DRG付费", f)
     st.stop()
+expected = overall.value("drg_execution_expected")  # the metric's time progress (m/12)
 hospitals = service.fetch(
     QuerySpec.make(
         ["drg_budget", "drg_paid", "drg_execution", *CASE_METRICS],
@@ -107,7 +83,7 @@ over_pace = int((hosp[STATUS] == OVER_PACE).sum())
 # --- Cards ------------------------------------------------------------------------------------
 row = overall.frame.iloc[0]
 budget = row["drg_budget"]
-planned_now = compare.budget_pace_curve(budget, period.month)["planned"].iloc[-1]
+planned_now = None if budget is None or expected is None else budget * expected
 cols = st.columns([1.35, 1.35, 1.25, 0.9])  # the first two cards hold five-digit 万元 amounts
 layout.card(
     cols[0],

@@ -8,13 +8,13 @@ import pandas as pd
 import streamlit as st
 
 import charts
-from metrics import compare, present, service, units
+from metrics import present, service, units
 from metrics.model import QuerySpec
 from metrics.status import Status
 from ui import layout, state
 
 # Status legend of this page: 滞后 = more than PROCUREMENT_LAG_PP behind time progress.
-PALETTE = compare.status_palette("proc_progress")
+PALETTE = present.status_palette("proc_progress")
 STATUS = "proc_progress_status_label"
 WORST_SHOWN = 25
 LEVEL_ORDER = list(present.DIM_VALUE_LABELS["level"])  # 国家组织, 省级, 省际联盟
@@ -27,7 +27,6 @@ f = state.current()
 layout.header("集中带量采购", f)
 period = f.period
 where = f.township_filter()
-expected = compare.expected_progress_of("proc_progress", period)
 lag_pp = present.margin_points("proc_progress")
 # Products and their price drops belong to batches, not to townships: county figures only.
 county_viewer = service.current_viewer().is_county
@@ -54,6 +53,7 @@ overall = service.fetch(
 if overall.empty:
     layout.empty_note("集中带量采购", f)
     st.stop()
+expected = overall.value("proc_progress_expected")  # the metric's time progress (m/12)
 products = (
     service.fetch(QuerySpec.make(["proc_products", "proc_avg_drop"], period))
     if county_viewer
@@ -84,7 +84,7 @@ institutions = service.fetch(
     )
 )
 inst = institutions.frame.copy()
-lagging = int((inst[STATUS] == compare.status_label("proc_progress", Status.RED)).sum())
+lagging = int((inst[STATUS] == present.status_label("proc_progress", Status.RED)).sum())
 
 # --- Cards ------------------------------------------------------------------------------------
 row = overall.frame.iloc[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from metrics import compare, present, service
+from metrics import present, service
 from metrics.model import QuerySpec
 from metrics.status import Status
 from ui import layout, state
@@ -26,7 +26,6 @@ if not f.township:
 layout.header(f"乡镇详情 · {f.township_name}", f)
 period = f.period
 town = f.township_filter()
-linear = compare.expected_progress_of("drg_execution", period)
 # The rank among all townships needs the county's figures: only a county viewer has them (a
 # township officer's own result holds one township, and "第1名/共1个" would mislead).
 county_viewer = service.current_viewer().is_county
@@ -59,6 +58,7 @@ if all(frame.empty for frame in mine.values()):
     layout.empty_note("本乡镇", f)
     st.stop()
 
+linear = county["drg_execution"].value("drg_execution_expected")  # m/12, as for procurement
 cols = st.columns(4)
 for col, (area, head, others, _) in zip(cols, AREAS, strict=True):
     result, row = county[head], mine[head]
