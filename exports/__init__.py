@@ -1,6 +1,6 @@
 """Exports for briefings: chart images, formatted Excel, the report paragraph and a .pptx pack.
 
-Everything here takes what the pages already hold (Altair charts from ui/charts.py, display
+Everything here takes what the pages already hold (Altair charts from the charts package, display
 frames from metrics.present.table, a scoped `fetch`), so an export shows exactly the viewer's
 scope and the same figures as the screen.
 """

@@ -1,8 +1,10 @@
 """Tables as formatted .xlsx (openpyxl): title, unit and cut-off lines, frozen header,
 number formats from the header's unit, widths that fit Chinese, A4 landscape print set-up.
 
-The input is a display frame from `metrics.present.table` (headers like '基金收入(亿元)',
-'任务完成率(%)'); suppressed cells ('<10', '*') and '—' stay text.
+The input is a display frame from `metrics.present.table`: each numeric column's Excel format
+comes from its `Column` (kept in `frame.attrs`), else from the unit in its header. Values are
+written as the numbers shown: a percentage is a ratio under '0.00%' (never ×100 then ÷100), 同比
+a number; suppressed cells ('<10', '*') and '—' stay text.
 """
 
 from __future__ import annotations
@@ -18,22 +20,22 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from exports import safe
+from metrics import present
 
 FIRST_DATA_ROW = 5  # 1 title, 2 unit line, 3 cut-off line, 4 header
 HEADER_ROW = 4
+# By header unit, for columns a page added without a Column: the metrics layer's formats, plus
+# the counting units of headers that carry no metric (个, 例).
 FORMATS = {
-    "万元": "0.00",
-    "亿元": "0.00",
-    "万人": "0.00",
-    "元": "#,##0.00",
-    "%": "0.00%",
-    "人": "#,##0",
-    "人次": "#,##0",
+    **{
+        present.DISPLAY_UNIT[fmt]: present.Column(
+            "", "", fmt, present.DISPLAY_UNIT[fmt], digits
+        ).excel_format
+        for fmt, digits in present.DECIMALS.items()
+        if present.DISPLAY_UNIT[fmt]
+    },
     "个": "#,##0",
-    "个月": "0.0",
     "例": "#,##0",
-    "百分点": "0.00",
-    "万人次": "0.00",
 }
 _UNIT_RE = re.compile(r"[((]([^()()]+)[))]\s*$")
 _NUMBER_RE = re.compile(r"^-?[\d,]+(\.\d+)?$")
@@ -75,8 +77,8 @@ def unit_line(frame: pd.DataFrame) -> str:
     return f"单位:{'、'.join(units)}(见各列标题)" if units else "单位:见各列标题"
 
 
-def _cell_value(value: object, unit: str | None) -> object:
-    """A number for Excel (percent as a fraction), or the text as shown ('<10', '*', '—')."""
+def _cell_value(value: object) -> object:
+    """A number for Excel, or the text as shown ('<10', '*', '—')."""
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, str):
@@ -88,7 +90,7 @@ def _cell_value(value: object, unit: str | None) -> object:
     if isinstance(value, bool):
         return value
     if isinstance(value, (int, float)):
-        return round(value / 100, 6) if unit == "%" else value
+        return value
     return str(value)
 
 
@@ -138,17 +140,19 @@ def table_xlsx(
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
     widths = [text_width(name) for name in columns]
+    declared = frame_display.attrs.get(present.FORMATS_ATTR, {})
     for j, name in enumerate(columns, start=1):
         unit = header_unit(name)
-        values = [_cell_value(v, unit) for v in frame_display.iloc[:, j - 1].tolist()]
-        fmt = _number_format(unit, values)
+        values = [_cell_value(v) for v in frame_display.iloc[:, j - 1].tolist()]
+        fmt = declared[name].excel_format if name in declared else _number_format(unit, values)
+        percent = bool(fmt) and str(fmt).endswith("%")
         for i, value in enumerate(values):
             cell = ws.cell(row=FIRST_DATA_ROW + i, column=j, value=value)
             cell.border = border
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 if fmt:
                     cell.number_format = fmt
-                shown = f"{value * 100:.2f}%" if unit == "%" else f"{value:,.2f}"
+                shown = f"{value * 100:.2f}%" if percent else f"{value:,.2f}"
             else:
                 cell.alignment = Alignment(horizontal="right" if value else "left")
                 shown = "" if value is None else str(value)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from metrics import settings, units
+from metrics.catalog import metric
 from metrics.status import Status, months_payable_status
 
 
@@ -20,64 +21,39 @@ class Alert:
     text: str
 
 
-def _off_pace(
-    frame: pd.DataFrame,
-    name: str,
-    actual: str,
-    expected: str,
-    area: str,
-    what: str,
-    margin: float,
-    behind: bool,
+def off_pace(
+    frame: pd.DataFrame, metric_id: str, *, name: str, area: str, what: str | None = None
 ) -> list[Alert]:
-    """Rows more than `margin` behind (behind=True) or ahead of time progress, worst first."""
-    sign = -1.0 if behind else 1.0
-    gap = sign * (frame[actual].astype(float) - frame[expected].astype(float))
-    rows = frame.assign(_gap=gap)
-    rows = rows[rows._gap > margin].sort_values("_gap", ascending=False)
-    word = "落后" if behind else "超出"
+    """Rows whose status (metrics.compare.status_of, asked with compare=("status",)) is red,
+    worst first: behind time progress, or ahead of it for a budget (DRG 超进度).
+
+    The same rule colours the page, the overview and the exports, so a warning never names a
+    row the page shows as normal.
+
+    >>> f = pd.DataFrame({"n": ["甲院", "乙院"], "drg_execution": [0.95, 0.85],
+    ...                   "drg_execution_status": ["red", "amber"],
+    ...                   "drg_execution_gap": [0.95 - 10 / 12, 0.85 - 10 / 12]})
+    >>> [a.text for a in off_pace(f, "drg_execution", name="n", area="DRG")]
+    ['甲院预算执行率95.00%,超出时序进度11.67个百分点']
+    """
+    status, gap = f"{metric_id}_status", f"{metric_id}_gap"
+    if frame.empty or status not in frame.columns:
+        return []
+    better = metric(metric_id).higher_is_better is not False
+    rows = frame[[Status.of(s) is Status.RED for s in frame[status]]]
+    rows = rows.assign(_off=(-1.0 if better else 1.0) * rows[gap].astype(float))
+    rows = rows.sort_values("_off", ascending=False)
+    word = "落后" if better else "超出"
+    label = what or metric(metric_id).label
     return [
         Alert(
             Status.RED,
             area,
-            f"{r[name]}{what}{units.fmt_pct(r[actual])},{word}时序进度"
-            f"{units.fmt_number(r._gap * 100)}个百分点",
+            f"{r[name]}{label}{units.fmt_pct(r[metric_id])},{word}时序进度"
+            f"{units.fmt_pp(r._off, words=False).lstrip('+')}",
         )
         for _, r in rows.iterrows()
     ]
-
-
-def behind_progress(
-    frame: pd.DataFrame,
-    *,
-    name: str,
-    actual: str,
-    expected: str,
-    area: str,
-    what: str,
-    lag_pp: float = settings.RAG_AMBER_PP,
-) -> list[Alert]:
-    """Rows whose `actual` rate trails `expected` by more than lag_pp, worst first.
-
-    >>> f = pd.DataFrame({"n": ["甲镇", "乙镇"], "a": [0.80, 0.97], "e": [0.95, 0.95]})
-    >>> [a.text for a in behind_progress(f, name="n", actual="a", expected="e", area="参保", what="完成率")]
-    ['甲镇完成率80.00%,落后时序进度15.00个百分点']
-    """
-    return _off_pace(frame, name, actual, expected, area, what, lag_pp, behind=True)
-
-
-def ahead_of_pace(
-    frame: pd.DataFrame,
-    *,
-    name: str,
-    actual: str,
-    expected: str,
-    area: str,
-    what: str,
-    over_pp: float = settings.DRG_OVER_PACE_PP,
-) -> list[Alert]:
-    """Rows whose spending rate runs ahead of time progress by more than over_pp (budgets)."""
-    return _off_pace(frame, name, actual, expected, area, what, over_pp, behind=False)
 
 
 def months_payable(

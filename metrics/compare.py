@@ -120,37 +120,6 @@ def status_vs_progress(
     return rag(float(actual), float(expected), higher_is_better=higher_is_better, amber_pp=margin)
 
 
-def statuses(
-    actual: pd.Series,
-    expected: float | pd.Series,
-    higher_is_better: bool = True,
-    margin: float = settings.RAG_AMBER_PP,
-) -> pd.Series:
-    exp = expected if isinstance(expected, pd.Series) else pd.Series(expected, index=actual.index)
-    return pd.Series(
-        [
-            status_vs_progress(a, e, higher_is_better, margin)
-            for a, e in zip(actual, exp, strict=True)
-        ],
-        index=actual.index,
-    )
-
-
-def enrollment_expected_by(targets: pd.DataFrame, period: Period, by: str) -> pd.Series:
-    """Expected completion per `by` value from targets by (by, scheme), weighted by target.
-
-    `targets` has columns [by, "scheme", "enroll_target"]; returns a Series indexed by `by`.
-    """
-    if targets.empty:
-        return pd.Series(dtype=float)
-    weights = targets.assign(
-        _exp=[expected_progress(period.month, enrollment_plan(s)) for s in targets["scheme"]]
-    )
-    weights["_w"] = weights["enroll_target"].astype(float) * weights["_exp"]
-    grouped = weights.groupby(by)[["_w", "enroll_target"]].sum()
-    return grouped["_w"] / grouped["enroll_target"].replace(0, np.nan)
-
-
 def enrollment_plan_curve(targets: Mapping[str, float], last_month: int) -> pd.DataFrame:
     """Planned cumulative enrolled persons by month: Σ_scheme target × time progress(m)."""
     rows = []
@@ -180,3 +149,97 @@ def budget_pace_curve(budget: float | None, last_month: int) -> pd.DataFrame:
         for m in range(1, last_month + 1)
     ]
     return pd.DataFrame(rows, columns=["month", "planned"])
+
+
+# --- Comparisons asked for in a QuerySpec (`compare=`), one rule per metric ---------------------
+
+EXPECTED, STATUS, STATUS_LABEL, RANK, GAP = "_expected", "_status", "_status_label", "_rank", "_gap"
+
+
+def status_of(metric_id: str, actual: float | None, expected: float | None) -> Status:
+    """THE status rule of a metric against its time progress: its direction and policy margin.
+
+    Every surface (cards, rankings, warnings, exports) reads this, so a township or a hospital
+    has one status everywhere.
+
+    >>> status_of("drg_execution", 0.95, 10 / 12).name  # 11.7 points ahead of pace
+    'RED'
+    """
+    m = metric(metric_id)
+    margin = settings.RAG_AMBER_PP if m.margin is None else m.margin
+    return status_vs_progress(actual, expected, m.higher_is_better is not False, margin)
+
+
+def status_label(metric_id: str, status: Status) -> str:
+    """'滞后' for most metrics, '超进度' for a budget paid ahead of time (DRG)."""
+    return metric(metric_id).red_label if status is Status.RED else status.label
+
+
+def status_palette(metric_id: str) -> dict[str, str]:
+    """Legend of a status chart: label -> colour, in the metric's own words."""
+    return {status_label(metric_id, s): s.color for s in (Status.GREEN, Status.AMBER, Status.RED)}
+
+
+def expected_progress_of(metric_id: str, period: Period) -> float | None:
+    """What a metric is compared with when it needs no targets: m/12 for a linear curve, its
+    policy goal for progress="goal" (None for the enrollment curve, which needs targets)."""
+    m = metric(metric_id)
+    if m.progress == "linear":
+        return linear_expected(period)
+    return m.goal if m.progress == "goal" else None
+
+
+def expected_by_targets(
+    targets: pd.DataFrame, period: Period, by: Sequence[str]
+) -> pd.DataFrame | float | None:
+    """Enrollment time progress per row of `by` (weighted by each scheme's target).
+
+    `targets` has the `by` columns, 'scheme' and 'enroll_target'. Ungrouped: one number.
+    """
+    if targets.empty:
+        return None
+    weights = targets.assign(
+        _exp=[expected_progress(period.month, enrollment_plan(s)) for s in targets["scheme"]]
+    )
+    weights["_w"] = weights["enroll_target"].astype(float) * weights["_exp"]
+    if not by:
+        total = float(weights["enroll_target"].sum())
+        return float(weights["_w"].sum()) / total if total else None
+    grouped = weights.groupby(list(by), dropna=False)[["_w", "enroll_target"]].sum()
+    grouped["expected"] = grouped["_w"] / grouped["enroll_target"].replace(0, np.nan)
+    return grouped[["expected"]].reset_index()
+
+
+def attach_progress(
+    frame: pd.DataFrame,
+    metric_id: str,
+    expected: pd.DataFrame | float | None,
+    by: Sequence[str],
+    with_status: bool,
+) -> pd.DataFrame:
+    """Adds `<m>_expected`, `<m>_gap` (actual − expected) and, when asked, `<m>_status` (the
+    Status code, 'red': `Status.of` reads it) and `<m>_status_label` (its word for the metric)."""
+    exp_col = f"{metric_id}{EXPECTED}"
+    if isinstance(expected, pd.DataFrame):
+        keyed = expected.rename(columns={"expected": exp_col})
+        out = frame.merge(keyed, on=list(by), how="left")
+    else:
+        out = frame.assign(**{exp_col: np.nan if expected is None else float(expected)})
+    out[exp_col] = out[exp_col].astype(float)
+    out[f"{metric_id}{GAP}"] = out[metric_id].astype(float) - out[exp_col]
+    if with_status:
+        found = [
+            status_of(metric_id, a, None if pd.isna(e) else e)
+            for a, e in zip(out[metric_id], out[exp_col], strict=True)
+        ]
+        out[f"{metric_id}{STATUS}"] = [s.code for s in found]
+        out[f"{metric_id}{STATUS_LABEL}"] = [status_label(metric_id, s) for s in found]
+    return out
+
+
+def attach_rank(frame: pd.DataFrame, metric_id: str) -> pd.DataFrame:
+    """`<m>_rank`: 1 for the best row in the metric's direction (larger first when neutral)."""
+    better = metric(metric_id).higher_is_better
+    out = frame.copy()
+    out[f"{metric_id}{RANK}"] = rank(out[metric_id], higher_is_better=better is not False)
+    return out

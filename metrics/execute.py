@@ -16,18 +16,52 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, Select
 from sqlalchemy.engine import Dialect
 
-from metrics import settings, suppress
-from metrics.catalog import METRICS
+from metrics import compare, present, settings, suppress
+from metrics.catalog import METRICS, MODELS, metric
 from metrics.compiler import ModelQuery, combine, compile_spec, expand
-from metrics.model import DeriveContext, QuerySpec, Viewer
+from metrics.model import DeriveContext, Level, QuerySpec, Viewer
+from metrics.status import Status
 
 
 @dataclass(frozen=True)
 class Result:
+    """The rows of a spec, with its scope level and every spec that ran for it (查看SQL).
+
+    `level` is the scope of each row: the spec's (rows per township, a township filter), narrowed
+    to township for a viewer who sees only part of the county.
+    """
+
     spec: QuerySpec
     frame: pd.DataFrame
     suppressed: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
+    level: Level = "county"
+    ran: tuple[QuerySpec, ...] = ()
+
+    @property
+    def specs(self) -> tuple[QuerySpec, ...]:
+        """The plain specs whose statements ran: the spec and its 同比/环比/target companions."""
+        return self.ran or (self.spec.plain(),)
+
+    def column(self, metric_id: str) -> present.Column:
+        """How the metric is shown at this result's level (header, unit, formats)."""
+        return present.column(metric_id, self.level)
+
+    def text(self, metric_id: str, row: int = 0) -> str:
+        """The figure of one row as the bureau writes it, at the result's level.
+
+        Comparison columns read as their metric: `<m>_expected` like the metric itself.
+        """
+        base = metric_id.removesuffix("_expected")
+        hidden = self.value(metric_id, row) is None and self.suppressed
+        return present.text(base, self.value(metric_id, row), level=self.level, suppressed=hidden)
+
+    def status(self, metric_id: str, row: int = 0) -> Status:
+        """The row's status against time progress (asked for with compare=('status',))."""
+        col = f"{metric_id}_status"
+        if self.frame.empty or col not in self.frame.columns:
+            return Status.NONE
+        return Status.of(self.frame[col].iloc[row])
 
     @property
     def empty(self) -> bool:
@@ -37,11 +71,11 @@ class Result:
         columns = [m for m in self.spec.metrics if m in self.frame.columns]
         return all(self.frame[m].isna().all() for m in columns)
 
-    def value(self, metric_id: str) -> float | None:
-        """The single value of a metric in an ungrouped result (None when missing)."""
+    def value(self, metric_id: str, row: int = 0) -> float | None:
+        """The value of a column in one row (the single row of an ungrouped result)."""
         if self.frame.empty or metric_id not in self.frame.columns:
             return None
-        v = self.frame[metric_id].iloc[0]
+        v = self.frame[metric_id].iloc[row]
         return None if pd.isna(v) else float(v)
 
 
@@ -217,11 +251,77 @@ def _sensitive(spec: QuerySpec) -> tuple[list[str], list[str]]:
     return sorted(sensitive), counts
 
 
+def result_level(spec: QuerySpec, viewer: Viewer) -> Level:
+    """The spec's level; a viewer limited to some townships never sees county figures."""
+    if spec.level == "county" and not viewer.is_county:
+        return "township"
+    return spec.level
+
+
+def _targets_spec(spec: QuerySpec) -> QuerySpec | None:
+    """Targets by scheme for the rows of `spec` (the weights of the enrollment time progress)."""
+    dims = set(MODELS["enrollment_target"].dims)
+    by = tuple(d for d in spec.by if d != "month")
+    if not set(by) <= dims or any(d not in dims for d, _ in spec.filters):
+        return None
+    split = by if "scheme" in by else (*by, "scheme")
+    return QuerySpec(("enroll_target",), spec.period, split, spec.filters)
+
+
+def _compared(conn: Connection, spec: QuerySpec, viewer: Viewer) -> Result:
+    """The plain result with the comparison columns the spec asks for, each computed once:
+    `<m>_prev`/`<m>_chg` (同比), `<m>_prev_mom`/`<m>_chg_mom` (环比), `<m>_expected`,
+    `<m>_gap`, `<m>_status`/`<m>_status_label` (metrics.compare.status_of) and `<m>_rank`."""
+    plain = spec.plain()
+    base = execute(conn, plain, viewer)
+    frame, ran, suppressed = base.frame, [plain], base.suppressed
+    for ask, period, suffix in (
+        ("yoy", spec.period.previous_year(), ""),
+        ("mom", spec.period.previous_month(), "_mom"),
+    ):
+        if ask in spec.compare:
+            other = plain.with_period(period)
+            previous = execute(conn, other, viewer)
+            ran.append(other)
+            suppressed = suppressed or previous.suppressed
+            frame = compare.attach_changes(frame, previous.frame, spec.by, spec.metrics, suffix)
+    if {"expected", "status"} & set(spec.compare) and not frame.empty:
+        for mid in spec.metrics:
+            curve = metric(mid).progress
+            if curve is None:
+                continue
+            keys: tuple[str, ...] = ()
+            if curve == "enrollment":
+                target_spec = _targets_spec(plain)
+                if target_spec is None:
+                    continue
+                targets = execute(conn, target_spec, viewer).frame
+                ran.append(target_spec)
+                keys = tuple(d for d in spec.by if d != "month")
+                expected = compare.expected_by_targets(targets, spec.period, keys)
+            else:
+                expected = compare.expected_progress_of(mid, spec.period)
+            frame = compare.attach_progress(frame, mid, expected, keys, "status" in spec.compare)
+    if "rank" in spec.compare and spec.by and not frame.empty:
+        for mid in spec.metrics:
+            frame = compare.attach_rank(frame, mid)
+    return Result(
+        spec=spec,
+        frame=frame,
+        suppressed=suppressed,
+        level=base.level,
+        ran=tuple(dict.fromkeys(ran)),
+    )
+
+
 def execute(conn: Connection | Engine, spec: QuerySpec, viewer: Viewer) -> Result:
-    """Runs the spec (compiled once) for the viewer; returns the merged frame with derivations."""
+    """Runs the spec (compiled once) for the viewer; returns the merged frame with derivations
+    and the comparison columns it asks for."""
     if isinstance(conn, Engine):
         with conn.connect() as c:
             return execute(c, spec, viewer)
+    if spec.compare:
+        return _compared(conn, spec, viewer)
     statements = plan(spec, viewer.townships, conn.dialect)
     if statements[0].query is None:  # one combined statement
         merged = derive(_run(conn, statements[0]), spec)
@@ -250,4 +350,5 @@ def execute(conn: Connection | Engine, spec: QuerySpec, viewer: Viewer) -> Resul
         frame=merged if len(keep) == len(merged.columns) else merged[keep],
         suppressed=suppressed,
         notes=notes,
+        level=result_level(spec, viewer),
     )

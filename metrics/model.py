@@ -22,14 +22,26 @@ Fmt = Literal[
     "wan_persons",
     "persons",
     "person_times",
+    "wan_person_times",
     "wan_yuan",
     "yi_yuan",
+    "yuan",
     "pct",
+    "pp",
     "months",
     "int",
     "decimal",
 ]
 TimeKind = Literal["flow", "stock", "yearly"]
+MetricType = Literal["simple", "ratio", "difference", "cumulative", "derived"]
+# The scope a figure describes. Persons are 万人 for the county and whole persons below it; a result
+# carries its level, so no formatter has to guess it from the page (DOMAIN.md, 公文).
+Level = Literal["county", "township", "institution"]
+# How a metric's progress is judged against time (时序进度): m/12, or the resident campaign curve
+# (settings.RESIDENT_CAMPAIGN_PLAN) weighted with the employee plan by each row's targets.
+Progress = Literal["linear", "enrollment", "goal"]  # "goal": a fixed policy goal (`Metric.goal`)
+# Comparisons a spec may ask for; each comes back as columns `<metric>_<suffix>` (see metrics.compare).
+Comparison = Literal["expected", "status", "rank", "yoy", "mom"]
 
 
 @dataclass(frozen=True)
@@ -87,8 +99,9 @@ class Metric:
     label: str
     description: str
     unit: Unit
-    fmt: Fmt
-    kind: Literal["simple", "derived"] = "simple"
+    fmt: Fmt  # the county-level display format; below the county persons become whole persons
+    kind: Literal["simple", "derived"] = "simple"  # how it runs: SQL aggregate or on the frame
+    type: MetricType = "simple"  # what it is (metrics.catalog.kinds), for the 指标口径 table
     model: str | None = None
     agg: Literal["sum", "count", "count_distinct", "avg"] | None = None
     expr: ColumnElement | None = None
@@ -100,6 +113,12 @@ class Metric:
     drill: tuple[str, ...] = ("township",)
     sensitive: bool = False  # small counts hidden from viewers without the right
     count_metric: str | None = None  # for sensitive amounts: the count that decides suppression
+    # Comparison with time progress, declared once: the curve, the policy margin (amber band, a
+    # ratio: 0.05 = 5个百分点) and the word for the red status (DRG: paying ahead is 超进度).
+    progress: Progress | None = None
+    margin: float | None = None
+    red_label: str = "滞后"
+    goal: float | None = None  # with progress="goal": the target ratio (参保率 ≥ 95%)
 
 
 @dataclass(frozen=True)
@@ -171,6 +190,7 @@ class QuerySpec:
     period: Period
     by: tuple[str, ...] = ()
     filters: tuple[tuple[str, tuple[str | int, ...]], ...] = ()
+    compare: tuple[Comparison, ...] = ()
 
     @staticmethod
     def make(
@@ -178,12 +198,14 @@ class QuerySpec:
         period: Period,
         by: list[str] | tuple[str, ...] = (),
         filters: Mapping[str, str | int | list | tuple | None] | None = None,
+        compare: list[Comparison] | tuple[Comparison, ...] = (),
     ) -> QuerySpec:
-        """Builds a hashable spec; filters with None are dropped.
+        """Builds a hashable spec; filters with None are dropped. `compare` asks for comparison
+        columns (expected progress, status, rank, 同比 `yoy`, 环比 `mom`).
 
         >>> QuerySpec.make(["enrolled"], Period(2023, 10), ["township"], {"scheme": "resident"})
         ... # doctest: +ELLIPSIS
-        QuerySpec(metrics=('enrolled',), ..., filters=(('scheme', ('resident',)),))
+        QuerySpec(metrics=('enrolled',), ..., filters=(('scheme', ('resident',)),), compare=())
         """
         norm = []
         for dim, value in sorted((filters or {}).items()):
@@ -191,10 +213,26 @@ class QuerySpec:
                 continue
             values = tuple(value) if isinstance(value, list | tuple | set | frozenset) else (value,)
             norm.append((dim, values))
-        return QuerySpec(tuple(metrics), period, tuple(by), tuple(norm))
+        return QuerySpec(tuple(metrics), period, tuple(by), tuple(norm), tuple(compare))
 
     def with_period(self, period: Period) -> QuerySpec:
         return replace(self, period=period)
+
+    def plain(self) -> QuerySpec:
+        """The same figures without comparisons (what one set of statements returns)."""
+        return replace(self, compare=()) if self.compare else self
+
+    @property
+    def level(self) -> Level:
+        """The scope of each row: per institution, per township, or the county as a whole.
+
+        >>> QuerySpec.make(["enrolled"], Period(2023), (), {"township": "360121101"}).level
+        'township'
+        """
+        keys = set(self.by) | {dim for dim, _ in self.filters}
+        if "institution" in keys:
+            return "institution"
+        return "township" if "township" in keys else "county"
 
 
 @dataclass(frozen=True)

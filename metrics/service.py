@@ -8,70 +8,56 @@ too, so a new load invalidates every cached result at once.
 
 from __future__ import annotations
 
-import datetime as dt
-import os
-from collections.abc import Callable
-from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import TypeVar
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from data_sources import areas
 from data_sources.config import warehouse_url
-from data_sources.demo import DEMO_SOURCE_PREFIX
-from data_sources.engine import WarehouseError, check_warehouse, create_warehouse_engine
-from data_sources.schema import load_log
+from data_sources.engine import WarehouseError
 from metrics import settings
-from metrics.compare import attach_changes
 from metrics.execute import Result, execute
-from metrics.model import QuerySpec, Viewer
+from metrics.model import Comparison, QuerySpec, Viewer
 
+# The warehouse's engine, freshness, township and year lists live in metrics.warehouse; pages
+# keep reading them through this module.
+from metrics.warehouse import (
+    Freshness,
+    _once,
+    all_townships,
+    begin_run,
+    engine,
+    freshness,
+    get_engine,
+    years,
+)
+
+__all__ = [
+    "Freshness",
+    "Result",
+    "WarehouseError",
+    "begin_run",
+    "clear_caches",
+    "current_viewer",
+    "engine",
+    "explain",
+    "fetch",
+    "fetch_with_mom",
+    "fetch_with_yoy",
+    "freshness",
+    "get_engine",
+    "set_viewer",
+    "townships",
+    "years",
+]
 VIEWER_KEY = "_viewer"
-FRESHNESS_TTL_SECONDS = 30
-T = TypeVar("T")
-
-# What one script run reads once: the load log's freshness and the township list. A page makes
-# dozens of fetches and filter reads, and each st.cache_data hit hashes its arguments and
-# unpickles a fresh copy. app.py starts a memo for each run, the overview's auto-refresh
-# fragment for each of its runs; outside a run (tests, CLI) nothing is memoized.
-_RUN_MEMO: ContextVar[dict[str, object] | None] = ContextVar("run_memo", default=None)
-
-
-def begin_run() -> None:
-    """A fresh per-run memo (call at the start of a script run or fragment run)."""
-    _RUN_MEMO.set({})
 
 
 def clear_caches() -> None:
     """After a load or an adoption: cached results and this run's memo are stale."""
     st.cache_data.clear()
     begin_run()
-
-
-def _once(name: str, compute: Callable[[], T]) -> T:
-    memo = _RUN_MEMO.get()
-    if memo is None:
-        return compute()
-    if name not in memo:
-        memo[name] = compute()
-    return memo[name]  # type: ignore[return-value]
-
-
-@st.cache_resource(show_spinner=False)
-def get_engine(url: str) -> Engine:
-    # One dashboard process owns an embedded DuckDB file and writes to it (scenarios, imports).
-    # Several processes may share one file only read-only: WAREHOUSE_READ_ONLY=1 (then writing
-    # features say so); a multi-process deployment uses PostgreSQL or Doris/StarRocks instead.
-    read_only = url.startswith("duckdb") and os.environ.get("WAREHOUSE_READ_ONLY") == "1"
-    return create_warehouse_engine(url, read_only=read_only)
-
-
-def engine() -> Engine:
-    return get_engine(warehouse_url())
 
 
 def current_viewer() -> Viewer:
@@ -85,65 +71,6 @@ def current_viewer() -> Viewer:
 def set_viewer(viewer: Viewer) -> None:
     """Only app.py calls this, after login (or in demo mode)."""
     st.session_state[VIEWER_KEY] = viewer
-
-
-@dataclass(frozen=True)
-class Freshness:
-    version: int
-    period_end: dt.date | None
-    loaded_at: dt.datetime | None
-    is_demo: bool
-
-    @property
-    def latest(self) -> tuple[int, int] | None:
-        return None if self.period_end is None else (self.period_end.year, self.period_end.month)
-
-    def label(self, until: dt.date | None = None) -> str:
-        """'数据截至:2026年10月31日'; with `until`, the earlier of the two dates."""
-        if self.period_end is None:
-            return "数据截至:尚无数据"
-        day = min(self.period_end, until) if until is not None else self.period_end
-        return f"数据截至:{day.year}年{day.month}月{day.day}日"
-
-
-@st.cache_data(ttl=FRESHNESS_TTL_SECONDS, show_spinner=False)
-def _freshness(url: str) -> Freshness:
-    eng = get_engine(url)
-    status = check_warehouse(eng)
-    if not status.ok:
-        raise WarehouseError(status.message)
-    with eng.connect() as conn:
-        version, period_end, loaded_at = conn.execute(
-            select(
-                func.max(load_log.c.load_id),
-                func.max(load_log.c.period_end),
-                func.max(load_log.c.loaded_at),
-            )
-        ).one()
-        # 数据截至 follows the monthly facts only, never an annual table (data_sources.areas).
-        period_end = areas.data_cutoff(conn)
-        # A warehouse the demo generator built stays demo data after imports or adoptions.
-        demo_loads = conn.execute(
-            select(func.count()).where(load_log.c.source.startswith(DEMO_SOURCE_PREFIX))
-        ).scalar_one()
-    return Freshness(
-        version=int(version or 0),
-        period_end=pd.Timestamp(period_end).date() if period_end is not None else None,
-        loaded_at=loaded_at,
-        is_demo=demo_loads > 0,
-    )
-
-
-def freshness() -> Freshness:
-    """The newest load (version, 数据截至, demo or not); raises WarehouseError in Chinese."""
-    try:
-        return _once("freshness", lambda: _freshness(warehouse_url()))
-    except WarehouseError:
-        raise
-    except SQLAlchemyError as exc:
-        raise WarehouseError(
-            f"读取数据加载日志失败:{type(exc).__name__}。请检查数据仓库连接。"
-        ) from exc
 
 
 @st.cache_data(
@@ -166,8 +93,9 @@ def fetch(spec: QuerySpec) -> Result:
 
 
 def explain(spec: QuerySpec) -> list[tuple[str, dict]]:
-    """The SQL and parameters a spec runs for the session's viewer (查看SQL)."""
-    return _explain(spec, current_viewer())
+    """The SQL and parameters a plain spec runs for the session's viewer (查看SQL); a result's
+    comparisons ran more specs, listed in `Result.specs`."""
+    return _explain(spec.plain(), current_viewer())
 
 
 def _explain(spec: QuerySpec, viewer: Viewer) -> list[tuple[str, dict]]:
@@ -176,38 +104,20 @@ def _explain(spec: QuerySpec, viewer: Viewer) -> list[tuple[str, dict]]:
     return render(spec, viewer, engine())
 
 
+def _asking(spec: QuerySpec, comparison: Comparison) -> QuerySpec:
+    if comparison in spec.compare:
+        return spec
+    return replace(spec, compare=(*spec.compare, comparison))
+
+
 def fetch_with_yoy(spec: QuerySpec) -> Result:
-    """The spec with `<m>_prev` and `<m>_chg` columns for the same period of the previous year."""
-    current = fetch(spec)
-    previous = fetch(spec.with_period(spec.period.previous_year()))
-    frame = attach_changes(current.frame, previous.frame, spec.by, spec.metrics)
-    return Result(spec=spec, frame=frame, suppressed=current.suppressed or previous.suppressed)
+    """The spec with `<m>_prev` and `<m>_chg` columns (同比): `compare=("yoy",)` in the spec."""
+    return fetch(_asking(spec, "yoy"))
 
 
 def fetch_with_mom(spec: QuerySpec) -> Result:
-    """The spec for one month with 环比 columns `<m>_prev_mom`/`<m>_chg_mom` (previous month)."""
-    current = fetch(spec)
-    previous = fetch(spec.with_period(spec.period.previous_month()))
-    frame = attach_changes(current.frame, previous.frame, spec.by, spec.metrics, suffix="_mom")
-    return Result(spec=spec, frame=frame, suppressed=current.suppressed or previous.suppressed)
-
-
-@st.cache_data(ttl=settings.CACHE_TTL_SECONDS, show_spinner=False)
-def _members(url: str, version: int) -> tuple[pd.DataFrame, tuple[int, ...]]:
-    del version
-    from data_sources.schema import township
-
-    with get_engine(url).connect() as conn:
-        towns = pd.DataFrame(
-            conn.execute(
-                select(township.c.code, township.c.name, township.c.sort_order).order_by(
-                    township.c.sort_order
-                )
-            ).fetchall(),
-            columns=["code", "name", "sort_order"],
-        )
-        years = areas.data_years(conn)  # any area's years, not enrollment only
-    return towns, years
+    """The spec with 环比 columns `<m>_prev_mom`/`<m>_chg_mom`: `compare=("mom",)` in the spec."""
+    return fetch(_asking(spec, "mom"))
 
 
 def townships() -> pd.DataFrame:
@@ -216,12 +126,7 @@ def townships() -> pd.DataFrame:
     key = "townships" if scope is None else f"townships:{','.join(sorted(scope))}"
 
     def read() -> pd.DataFrame:
-        towns, _ = _members(warehouse_url(), freshness().version)
+        towns = all_townships()
         return towns if scope is None else towns[towns.code.isin(scope)].reset_index(drop=True)
 
     return _once(key, read)
-
-
-def years() -> tuple[int, ...]:
-    """Years that have data in any area (this year when the warehouse is still empty)."""
-    return _once("years", lambda: _members(warehouse_url(), freshness().version)[1])

@@ -31,6 +31,14 @@ class Status(Enum):
         """Stable ASCII code ("green", ...) for CSS classes and storage."""
         return self.name.lower()
 
+    @classmethod
+    def of(cls, code: object) -> Status:
+        """The status of a code ("red"); NONE for anything else (a missing cell).
+
+        Result frames hold codes, not members: charts and caches serialise them as text.
+        """
+        return cls.__members__.get(str(code).upper(), cls.NONE)
+
     @property
     def color(self) -> str:
         return _COLORS[self]

@@ -68,6 +68,30 @@ def round_half_up(x: float, digits: int = 2) -> float:
     return float(_quantize(_to_decimal(x), digits))
 
 
+def round_to_total(values: list[float | None], digits: int = 2) -> list[float | None]:
+    """Rounds values so that the rounded ones add up to the rounded sum (largest remainder).
+
+    Each value is cut down to `digits` decimals; the units still missing to reach the half-up
+    rounded total of the unrounded values go, one each, to the values with the largest cut-off
+    remainders (ties: the earlier row). Missing values stay missing and count as nothing. This is
+    the rule for tables with a 合计 row: the rows add up to the total as printed.
+
+    >>> round_to_total([0.335, 0.335, 0.33], 2)  # plain half-up would give 0.34+0.34+0.33 = 1.01
+    [0.34, 0.33, 0.33]
+    """
+    step = Decimal(1).scaleb(-digits)
+    present = [(i, _to_decimal(v)) for i, v in enumerate(values) if not _is_missing(v)]
+    total = _quantize(sum((d for _, d in present), Decimal(0)), digits)
+    floors = {i: (d / step).to_integral_value(rounding="ROUND_FLOOR") for i, d in present}
+    missing_units = int(total / step - sum(floors.values(), Decimal(0)))
+    by_remainder = sorted(present, key=lambda p: (-(p[1] / step - floors[p[0]]), p[0]))
+    out: list[float | None] = [None] * len(values)
+    extra = {i for i, _ in by_remainder[: max(0, missing_units)]}
+    for i, _ in present:
+        out[i] = float((floors[i] + (1 if i in extra else 0)) * step)
+    return out
+
+
 def yuan_to_wan(yuan: float) -> float:
     """元 -> 万元, unrounded: 14568500 -> 1456.85."""
     return float(yuan) / 10_000

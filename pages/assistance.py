@@ -9,10 +9,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+import charts
 from metrics import present, service, settings, units
 from metrics.model import QuerySpec
 from metrics.suppress import SUPPRESSED
-from ui import charts, layout, state
+from ui import layout, state
 
 ASSIST = ["assist_amount", "assist_times", "assist_persons"]
 AMOUNT_TIMES = ["assist_amount", "assist_times"]
@@ -105,12 +106,11 @@ def _ordered(frame: pd.DataFrame, dim: str) -> pd.DataFrame:
     return frame.assign(_o=frame[dim].map(order)).sort_values("_o").drop(columns="_o")
 
 
-def _with_change(frame: pd.DataFrame, mid: str) -> pd.DataFrame:
-    return frame.assign(chg=[present.change_text(mid, c) for c in frame[f"{mid}_chg"]])
-
-
 # Short headers for the half-width tables (the page title already says 医疗救助).
-SHORT = {present.header("assist_amount"): "金额(万元)", present.header("assist_times"): "人次"}
+AMOUNT = present.column("assist_amount")  # 万元 at every level
+TIMES = present.column("assist_times")
+ALERTS = present.column("alert_persons")
+SHORT = {AMOUNT.header: present.column_as("assist_amount", "金额").header, TIMES.header: TIMES.unit}
 
 
 left, right = st.columns(2)
@@ -124,22 +124,21 @@ with left:
                 pd.DataFrame(
                     {
                         "救助类型": [present.dim_value("kind", v) for v in kinds["kind"]],
-                        "万元": [
-                            present.scaled("assist_amount", v) for v in kinds["assist_amount"]
-                        ],
+                        AMOUNT.unit: [AMOUNT.value(v) for v in kinds["assist_amount"]],
                     }
                 ),
                 category="救助类型",
-                value="万元",
-                text=layout.half_chart_text(f, "医疗救助金额构成(按救助类型)", "万元"),
+                value=AMOUNT.unit,
+                text=layout.half_chart_text(f, "医疗救助金额构成(按救助类型)", AMOUNT.unit),
             )
         )
         layout.table(
             present.table(
-                _with_change(kinds, "assist_amount"),
+                kinds,
                 AMOUNT_TIMES,
                 ["kind"],
-                extra={"chg": "金额同比"},
+                level=by_kind.level,
+                changes={"assist_amount": "金额同比"},
             ).rename(columns=SHORT),
             title=f.title("医疗救助(按救助类型)"),
         )
@@ -153,22 +152,23 @@ with right:
                 pd.DataFrame(
                     {
                         "类别": [present.dim_value("category", v) for v in cats["category"]],
-                        "万元": [present.scaled("assist_amount", v) for v in cats["assist_amount"]],
+                        AMOUNT.unit: [AMOUNT.value(v) for v in cats["assist_amount"]],
                     }
                 ),
                 label="类别",
-                value="万元",
-                value_title="救助金额(万元)",
+                value=AMOUNT.unit,
+                value_title=AMOUNT.header,
                 fmt=",.2f",
-                text=layout.half_chart_text(f, "医疗救助金额(按救助对象类别)", "万元"),
+                text=layout.half_chart_text(f, "医疗救助金额(按救助对象类别)", AMOUNT.unit),
             )
         )
         layout.table(
             present.table(
-                _with_change(cats, "assist_amount"),
+                cats,
                 AMOUNT_TIMES,
                 ["category"],
-                extra={"chg": "金额同比"},
+                level=by_cat.level,
+                changes={"assist_amount": "金额同比"},
             ).rename(columns=SHORT),
             title=f.title("医疗救助(按救助对象类别)"),
         )
@@ -186,8 +186,8 @@ if towns.empty:
 else:
     ranked = towns.frame.assign(
         乡镇=towns.frame["township_name"],
-        万元=[present.scaled("assist_amount", v) for v in towns.frame["assist_amount"]],
-        人次=[present.scaled("assist_times", v) for v in towns.frame["assist_times"]],
+        **{AMOUNT.unit: [AMOUNT.value(v) for v in towns.frame["assist_amount"]]},
+        **{TIMES.unit: [TIMES.value(v) for v in towns.frame["assist_times"]]},
     )
     left, right = st.columns(2)
     with left:
@@ -195,12 +195,12 @@ else:
             charts.ranked_values(
                 ranked,
                 label="乡镇",
-                value="万元",
-                value_title="救助金额(万元)",
+                value=AMOUNT.unit,
+                value_title=AMOUNT.header,
                 fmt=",.2f",
                 key_field="township",
                 highlight=f.township,
-                text=layout.half_chart_text(county, "各乡镇医疗救助金额", "万元"),
+                text=layout.half_chart_text(county, "各乡镇医疗救助金额", AMOUNT.unit),
             ),
             "assist_rank_amount",
             "township",
@@ -210,12 +210,12 @@ else:
             charts.ranked_values(
                 ranked,
                 label="乡镇",
-                value="人次",
-                value_title="救助人次",
+                value=TIMES.unit,
+                value_title=TIMES.header,
                 fmt=",.0f",
                 key_field="township",
                 highlight=f.township,
-                text=layout.half_chart_text(county, "各乡镇医疗救助人次", "人次"),
+                text=layout.half_chart_text(county, "各乡镇医疗救助人次", TIMES.unit),
             ),
             "assist_rank_times",
             "township",
@@ -237,7 +237,7 @@ else:
         layout.table(
             wide.reset_index().rename_axis(columns=None),
             title=county.title("各乡镇分救助对象类别救助人次"),
-            unit="单位:人次",
+            unit=f"单位:{TIMES.unit}",
         )
         st.caption("单位:人次。")
         layout.suppressed_note(cross)
@@ -263,15 +263,13 @@ else:
                 {
                     "month": monthly.frame["month"],
                     "救助类型": monthly_kind,
-                    "万元": [
-                        present.scaled("assist_amount", v) for v in monthly.frame["assist_amount"]
-                    ],
+                    AMOUNT.unit: [AMOUNT.value(v) for v in monthly.frame["assist_amount"]],
                 }
-            ).dropna(subset=["万元"]),
+            ).dropna(subset=[AMOUNT.unit]),
             stack="救助类型",
-            value="万元",
-            value_title="救助金额(万元)",
-            text=layout.chart_text(f, subject, "万元"),
+            value=AMOUNT.unit,
+            value_title=AMOUNT.header,
+            text=layout.chart_text(f, subject, AMOUNT.unit),
         )
     )
     if subject == "医疗救助金额月度趋势":
@@ -301,18 +299,18 @@ with left:
     else:
         alerts = towns.frame.assign(
             乡镇=towns.frame["township_name"],
-            人=[present.scaled("alert_persons", v) for v in towns.frame["alert_persons"]],
+            **{ALERTS.unit: [ALERTS.value(v) for v in towns.frame["alert_persons"]]},
         )
         layout.drill_chart(
             charts.ranked_values(
                 alerts,
                 label="乡镇",
-                value="人",
-                value_title="预警人数(人)",
+                value=ALERTS.unit,
+                value_title=ALERTS.header,
                 fmt=",.0f",
                 key_field="township",
                 highlight=f.township,
-                text=layout.half_chart_text(county, "各乡镇防返贫监测预警人数", "人"),
+                text=layout.half_chart_text(county, "各乡镇防返贫监测预警人数", ALERTS.unit),
             ),
             "alert_rank",
             "township",
@@ -322,7 +320,7 @@ with right:
         layout.empty_note("防返贫预警", f)
     else:
         types = _ordered(alert_types.frame, "population_type")
-        types = _with_change(types, "alert_persons").assign(
+        types = types.assign(
             threshold=[
                 settings.POVERTY_OOP_THRESHOLD_YUAN.get(present.dim_value("population_type", c))
                 for c in types["population_type"]
@@ -333,7 +331,9 @@ with right:
                 types,
                 ["alert_persons"],
                 ["population_type"],
-                extra={"chg": "同比", "threshold": "自付预警线(元)"},
+                level=alert_types.level,
+                changes={"alert_persons": "同比"},
+                extra={"threshold": "自付预警线(元)"},
             ),
             title=f.title("防返贫监测预警人数(按人员类型)"),
         )
@@ -341,15 +341,26 @@ with right:
 
 # --- Detail table -------------------------------------------------------------------------------
 st.markdown("#### 各乡镇医疗救助明细")
-if not towns.empty:
+DETAIL = [*ASSIST, "premium_persons", "premium_coverage", "alert_persons"]
+detail_total = service.fetch(QuerySpec.make(DETAIL, period)) if not towns.empty else None
+if detail_total is not None:
+    # The 合计 row is the viewer's whole scope, unrounded; rows are rounded to add up to it.
+    total_row = None if detail_total.frame.empty else detail_total.frame.iloc[0]
     layout.table(
-        present.table(
-            towns.frame,
-            [*ASSIST, "premium_persons", "premium_coverage", "alert_persons"],
-            ["township"],
-        ),
+        present.table(towns.frame, DETAIL, ["township"], total=total_row),
         title=county.title("各乡镇医疗救助明细"),
     )
+    st.caption("合计行按全部乡镇未经舍入的数字计算;各乡镇金额按“最大余数法”舍入,逐行相加等于合计。")
     layout.suppressed_note(towns)
 
-layout.show_sql([totals, by_kind, by_cat, towns, monthly, alert_types])
+layout.show_sql(
+    [
+        totals,
+        by_kind,
+        by_cat,
+        towns,
+        monthly,
+        alert_types,
+        *([detail_total] if detail_total else []),
+    ]
+)

@@ -2,30 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
-from metrics import compare, present, service, settings, units
+import charts
+from metrics import present, service
 from metrics.model import QuerySpec
 from metrics.status import Status
-from ui import charts, layout, state
+from ui import layout, state
 
-# Paying faster than time is the risk here: RED reads 超进度 (more than DRG_OVER_PACE_PP ahead).
-PACE_LABELS = {
-    Status.GREEN: "正常",
-    Status.AMBER: "预警",
-    Status.RED: "超进度",
-    Status.NONE: "无数据",
-}
-PALETTE = {PACE_LABELS[s]: s.color for s in (Status.GREEN, Status.AMBER, Status.RED)}
+# Paying faster than time is the risk here: the metric's red status reads 超进度 (more than
+# DRG_OVER_PACE_PP ahead), on this page, the overview's warnings and the briefing alike.
+PALETTE = present.status_palette("drg_execution")
+OVER_PACE = present.status_label("drg_execution", Status.RED)
+STATUS = "drg_execution_status_label"
 TOP_SHOWN = 25
 TOP_GROUPS = 10
 CASE_METRICS = ["drg_cases", "drg_cmi", "drg_cost_per_weight", "drg_avg_cost"]
-YUAN_HEADERS = {  # per-case amounts are declared as plain decimals; their unit is 元
-    present.header("drg_cost_per_weight"): "每权重费用(元)",
+SHORT_HEADERS = {  # narrower headers for the wide tables
     present.header("drg_avg_cost"): "次均费用(元)",
-    present.header("drg_cases"): "病例数",
-    present.header("drg_paid"): "基金支付(万元)",
+    present.header("drg_paid"): present.column_as("drg_paid", "基金支付").header,
 }
 CHANGE_HEADERS = {
     "drg_cases": "病例同比",
@@ -34,97 +32,58 @@ CHANGE_HEADERS = {
     "drg_avg_cost": "次均同比",
 }
 
+PAID = present.column("drg_paid")  # 万元, as the budget
+BUDGET = present.column("drg_budget")
+
+RATE = present.column("drg_execution")  # a ratio shown in %
 f = state.current()
 layout.header("DRG预算执行", f)
 period = f.period
 where = f.township_filter()
-expected = compare.linear_expected(period)
-over_pp = units.fmt_number(settings.DRG_OVER_PACE_PP * 100, digits=0)
-
-
-def pace_labels(values: pd.Series) -> list[str]:
-    """超进度 / 预警 / 正常 of execution rates against time progress (lower is better)."""
-    found = compare.statuses(
-        values, expected, higher_is_better=False, margin=settings.DRG_OVER_PACE_PP
-    )
-    return [PACE_LABELS[s] for s in found]
-
-
-def gap_points(values: pd.Series) -> list[float | None]:
-    """Execution minus time progress, in percentage points as shown."""
-    return [present.scaled("drg_execution", compare.change(v, expected, rate=True)) for v in values]
-
-
-def change_texts(frame: pd.DataFrame, metric_id: str) -> list[str]:
-    return [present.change_text(metric_id, v) for v in frame[f"{metric_id}_chg"]]
+over_pp = present.margin_points("drg_execution")
 
 
 def cumulative_vs_plan(
     paid: pd.DataFrame, budget: float | None, subject: str, scope: state.Filters
 ):
-    """Lines of cumulative paid and the budget's time-progress plan, in 万元."""
-    plan = compare.budget_pace_curve(budget, period.month)
-    series = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "month": paid["month"],
-                    "系列": "累计DRG基金支付",
-                    "万元": [
-                        present.scaled("drg_paid_cumulative", v)
-                        for v in paid["drg_paid_cumulative"]
-                    ],
-                }
-            ),
-            pd.DataFrame(
-                {
-                    "month": plan["month"],
-                    "系列": "按时序进度应支付",
-                    "万元": [present.scaled("drg_budget", v) for v in plan["planned"]],
-                }
-            ),
-        ]
-    )
-    return charts.monthly_lines(
-        series,
-        series="系列",
-        value="万元",
-        value_title="金额(万元)",
-        dashed=("按时序进度应支付",),
-        text=layout.half_chart_text(scope, subject, "万元"),
+    """Lines of cumulative paid and the budget's time-progress plan (charts.budget_vs_plan)."""
+    return charts.budget_vs_plan(
+        paid, budget, period.month, layout.half_chart_text(scope, subject, PAID.unit)
     )
 
 
-overall = service.fetch_with_yoy(
+overall = service.fetch(
     QuerySpec.make(
         ["drg_budget", "drg_paid", "drg_execution", *CASE_METRICS, "drg_high_outliers"],
         period,
         (),
         where,
+        compare=("yoy", "status"),
     )
 )
 if overall.empty:
     layout.empty_note("DRG付费", f)
     st.stop()
-hospitals = service.fetch_with_yoy(
+expected = overall.value("drg_execution_expected")  # the metric's time progress (m/12)
+hospitals = service.fetch(
     QuerySpec.make(
         ["drg_budget", "drg_paid", "drg_execution", *CASE_METRICS],
         period,
         ["institution", "township"],
         where,
+        compare=("yoy", "status"),
     )
 )
 hosp = hospitals.frame.copy()
-hosp["状态"] = pace_labels(hosp["drg_execution"])
 hosp = hosp.sort_values(
     ["drg_execution", "institution_name"], ascending=[False, True], na_position="last"
 ).reset_index(drop=True)
-over_pace = int((hosp["状态"] == PACE_LABELS[Status.RED]).sum())
+over_pace = int((hosp[STATUS] == OVER_PACE).sum())
 
 # --- Cards ------------------------------------------------------------------------------------
 row = overall.frame.iloc[0]
 budget = row["drg_budget"]
-planned_now = compare.budget_pace_curve(budget, period.month)["planned"].iloc[-1]
+planned_now = None if budget is None or expected is None else budget * expected
 cols = st.columns([1.35, 1.35, 1.25, 0.9])  # the first two cards hold five-digit 万元 amounts
 layout.card(
     cols[0],
@@ -140,13 +99,8 @@ layout.card(
     delta=row.get("drg_paid_chg"),
     note=f"{period.label()}累计",
 )
-layout.card(
-    cols[2],
-    "drg_execution",
-    row["drg_execution"],
-    status=compare.status_vs_progress(row["drg_execution"], expected, higher_is_better=False),
-    delta=row.get("drg_execution_chg"),
-    note=f"时序进度 {present.text('drg_execution', expected)}",
+layout.result_card(
+    cols[2], overall, "drg_execution", note=layout.progress_note(overall, "drg_execution")
 )
 cols[3].metric(
     f":{'red' if over_pace else 'green'}[●] 超进度机构",
@@ -207,35 +161,34 @@ with left:
                 label="机构",
                 value="drg_execution",
                 value_title="预算执行率",
-                status="状态",
+                status=STATUS,
                 palette=PALETTE,
                 expected=expected,
                 tooltips=(
-                    ("budget_wan", "DRG付费预算(万元)", ",.2f"),
-                    ("paid_wan", "DRG基金支付(万元)", ",.2f"),
+                    ("budget_wan", BUDGET.header, ",.2f"),
+                    ("paid_wan", PAID.header, ",.2f"),
                 ),
-                text=layout.half_chart_text(f, subject, "%"),
+                text=layout.half_chart_text(f, subject, RATE.unit),
             )
         )
 with right:
     towns = service.fetch(
-        QuerySpec.make(["drg_budget", "drg_paid", "drg_execution"], period, ["township"])
+        QuerySpec.make(
+            ["drg_budget", "drg_paid", "drg_execution"],
+            period,
+            ["township"],
+            compare=("status", "rank"),
+        )
     )
-    tf = towns.frame.copy()
-    if not tf.empty:
-        tf["状态"] = pace_labels(tf["drg_execution"])
-        tf["paid_wan"] = [present.scaled("drg_paid", v) for v in tf["drg_paid"]]
-        chart = charts.pace_bars(
-            tf.rename(columns={"township_name": "乡镇"}),
-            label="乡镇",
-            value="drg_execution",
-            value_title="预算执行率",
-            status="状态",
-            palette=PALETTE,
+    if not towns.empty:
+        paid = towns.column("drg_paid")
+        towns_paid = towns.frame.assign(paid_wan=[paid.value(v) for v in towns.frame["drg_paid"]])
+        chart = layout.ranking_chart(
+            replace(towns, frame=towns_paid),
+            "drg_execution",
             expected=expected,
-            key_field="township",
-            tooltips=(("paid_wan", "DRG基金支付(万元)", ",.2f"),),
-            text=layout.half_chart_text(f.county(), "各乡镇DRG预算执行率", "%"),
+            tooltips=(("paid_wan", paid.header, ",.2f"),),
+            text=layout.half_chart_text(f.county(), "各乡镇DRG预算执行率", RATE.unit),
         )
         layout.drill_chart(chart, "drg_town_rank", "township")
         st.caption("点击条形可查看该乡镇的医疗机构;虚线为时序进度(全年预算按月均进度)。")
@@ -243,13 +196,12 @@ with right:
 if not hosp.empty:
     budget_tab, case_tab = st.tabs(["预算执行", "病例与费用(同比)"])
     with budget_tab:
-        hosp["gap"] = gap_points(hosp["drg_execution"])
-        hosp["paid_chg_text"] = change_texts(hosp, "drg_paid")
         shown = present.table(
             hosp,
             ["drg_budget", "drg_paid", "drg_execution"],
             ["institution", "township"],
-            extra={"paid_chg_text": "支付同比", "gap": "较时序进度(百分点)", "状态": "状态"},
+            changes={"drg_paid": "支付同比"},
+            extra={"drg_execution_gap": present.gap_column(), STATUS: "状态"},
         )
         layout.table(
             shown,
@@ -261,12 +213,9 @@ if not hosp.empty:
             f"“超进度”,高于时序进度但在{over_pp}个百分点以内为“预警”。预算执行率 = DRG基金支付 ÷ 全年DRG付费预算。"
         )
     with case_tab:
-        cases = present.table(hosp, CASE_METRICS, ["institution"])
-        for mid in CASE_METRICS:
-            pos = cases.columns.get_loc(present.header(mid)) + 1
-            cases.insert(pos, CHANGE_HEADERS[mid], change_texts(hosp, mid))
+        cases = present.table(hosp, CASE_METRICS, ["institution"], changes=CHANGE_HEADERS)
         layout.table(
-            cases.rename(columns=YUAN_HEADERS),
+            cases.rename(columns=SHORT_HEADERS),
             height=min(38 + 35 * len(cases), 420),
             title=f.title("各医疗机构DRG病例与费用"),
         )
@@ -310,9 +259,9 @@ with right:
     if not outliers.empty:
         of = outliers.frame.copy()
         layout.table(
-            present.table(of, ["drg_cases", "drg_paid", "drg_avg_cost"], ["outlier"]).rename(
-                columns=YUAN_HEADERS
-            ),
+            present.table(
+                of, ["drg_cases", "drg_paid", "drg_avg_cost"], ["outlier"], level=outliers.level
+            ).rename(columns=SHORT_HEADERS),
             title=f.title("DRG病例类型"),
         )
 
@@ -331,24 +280,24 @@ else:
     )
     bars = gf.assign(
         DRG组=[f"{c} {n}" for c, n in zip(gf["drg"], gf["drg_name"], strict=True)],
-        万元=[present.scaled("drg_paid", v) for v in gf["drg_paid"]],
+        **{PAID.unit: [PAID.value(v) for v in gf["drg_paid"]]},
     )
     layout.chart(
         charts.pace_bars(
             bars,
             label="DRG组",
-            value="万元",
-            value_title="DRG基金支付(万元)",
+            value=PAID.unit,
+            value_title=PAID.header,
             percent=False,
             tooltips=(("drg_cases", "病例数", ",.0f"),),
             label_limit=320,
-            text=layout.chart_text(f, f"基金支付前{TOP_GROUPS}位DRG组", "万元"),
+            text=layout.chart_text(f, f"基金支付前{TOP_GROUPS}位DRG组", PAID.unit),
         )
     )
     table = present.table(gf, ["drg_cases", "drg_paid", "drg_cmi", "drg_avg_cost"], ["drg"])
     table.insert(0, "DRG组编码", gf["drg"].to_numpy())
     layout.table(
-        table.rename(columns={**YUAN_HEADERS, present.header("drg_cmi"): "平均权重"}),
+        table.rename(columns={**SHORT_HEADERS, present.header("drg_cmi"): "平均权重"}),
         title=f.title(f"基金支付前{TOP_GROUPS}位DRG组"),
     )
     st.caption("平均权重 = 该组总权重 ÷ 病例数(即该组的CMI);次均费用 = 该组住院总费用 ÷ 病例数。")
@@ -371,7 +320,7 @@ else:
     st.caption(
         f"{names.get(code, code)}({h['township_name']}):全年预算{present.text('drg_budget', h['drg_budget'])},"
         f"已支付{present.text('drg_paid', h['drg_paid'])},预算执行率{present.text('drg_execution', h['drg_execution'])}"
-        f"({h['状态']});病例{present.text('drg_cases', h['drg_cases'])}例,CMI {present.text('drg_cmi', h['drg_cmi'])}。"
+        f"({h[STATUS]});病例{present.text('drg_cases', h['drg_cases'])}例,CMI {present.text('drg_cmi', h['drg_cmi'])}。"
     )
     scope = {"institution": code}
     h_month = service.fetch(
@@ -394,7 +343,7 @@ else:
             hg = h_groups.frame.sort_values("drg_paid", ascending=False).head(TOP_GROUPS)
             st.markdown(f"**{names.get(code, code)} 基金支付前{TOP_GROUPS}位DRG组**")
             layout.table(
-                present.table(hg, ["drg_cases", "drg_paid"], ["drg"]).rename(columns=YUAN_HEADERS),
+                present.table(hg, ["drg_cases", "drg_paid"], ["drg"]).rename(columns=SHORT_HEADERS),
                 title=f"{names.get(code, code)} {f.period.label()} 基金支付前{TOP_GROUPS}位DRG组",
             )
 

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics import compare, present, service, settings
+import charts
+from metrics import present, service
 from metrics.model import QuerySpec
-from ui import charts, layout, state
+from ui import layout, state
 
+RATE = present.column("enroll_completion")  # a ratio shown in %
 f = state.current()
 layout.header("参保扩面", f)
 period = f.period
 where = {**f.township_filter(), "scheme": f.scheme}
 
-totals = service.fetch_with_yoy(
+totals = service.fetch(
     QuerySpec.make(
-        ["enrolled", "enroll_target", "enroll_completion", "enroll_gap"], period, ["scheme"], where
+        ["enrolled", "enroll_target", "enroll_completion", "enroll_gap"],
+        period,
+        ["scheme"],
+        where,
+        compare=("yoy", "status"),
     )
 )
 if totals.empty:
@@ -24,64 +30,59 @@ if totals.empty:
 
 by_scheme = totals.frame.set_index("scheme")
 targets = by_scheme["enroll_target"].to_dict()
-expected = compare.enrollment_expected(period, targets)
 all_schemes = QuerySpec.make(
     ["enrolled", "enroll_target", "enroll_completion", "coverage_rate", "poverty_coverage_rate"],
     period,
     (),
     f.township_filter(),
+    compare=("status",),
 )
-overall = service.fetch_with_yoy(
-    QuerySpec.make(["enrolled", "enroll_target", "enroll_completion"], period, (), where)
+overall = service.fetch(
+    QuerySpec.make(
+        ["enrolled", "enroll_target", "enroll_completion"],
+        period,
+        (),
+        where,
+        compare=("yoy", "status"),
+    )
 )
 coverage = service.fetch(all_schemes)
 
 cols = st.columns(4)
-row = overall.frame.iloc[0]
-layout.card(
+layout.result_card(
     cols[0],
+    overall,
     "enrolled",
-    row["enrolled"],
     label="参保人数",
-    delta=row.get("enrolled_chg"),
-    note=f"{f.scheme_label()} · 任务数 {present.text('enroll_target', row['enroll_target'])}",
+    note=f"{f.scheme_label()} · 任务数 {overall.text('enroll_target')}",
 )
-layout.card(
-    cols[1],
-    "enroll_completion",
-    row["enroll_completion"],
-    status=compare.status_vs_progress(row["enroll_completion"], expected),
-    delta=row.get("enroll_completion_chg"),
-    note=f"时序进度 {present.text('enroll_completion', expected)}",
+layout.result_card(
+    cols[1], overall, "enroll_completion", note=layout.progress_note(overall, "enroll_completion")
 )
+schemes = list(totals.frame["scheme"])
 for col, scheme in zip(cols[2:4], ("resident", "employee"), strict=True):
-    if scheme in by_scheme.index:
-        r = by_scheme.loc[scheme]
-        exp = compare.enrollment_expected(period, {scheme: r["enroll_target"]})
-        layout.card(
+    if scheme in schemes:
+        i = schemes.index(scheme)
+        layout.result_card(
             col,
+            totals,
             "enroll_completion",
-            r["enroll_completion"],
-            label=f"{present.dim_value('scheme', scheme)[:2]}完成率",
-            status=compare.status_vs_progress(r["enroll_completion"], exp),
-            delta=r.get("enroll_completion_chg"),
-            note=f"{present.text('enrolled', r['enrolled'])} / 时序进度 {present.text('enroll_completion', exp)}",
+            row=i,
+            label=f"{present.dim_value('scheme', scheme)}任务完成率",
+            note=f"{totals.text('enrolled', i)} / {layout.progress_note(totals, 'enroll_completion', i)}",
         )
-cov = coverage.frame.iloc[0]
 cols = st.columns(4)
-layout.card(
+layout.result_card(
     cols[0],
+    coverage,
     "coverage_rate",
-    cov["coverage_rate"],
-    status=compare.status_vs_progress(cov["coverage_rate"], settings.COVERAGE_GOAL),
-    note=f"目标≥{present.text('coverage_rate', settings.COVERAGE_GOAL)}(户籍人口口径)",
+    note=f"目标≥{coverage.text('coverage_rate_expected')}(户籍人口口径)",
 )
-layout.card(
+layout.result_card(
     cols[1],
+    coverage,
     "poverty_coverage_rate",
-    cov["poverty_coverage_rate"],
-    status=compare.status_vs_progress(cov["poverty_coverage_rate"], settings.POVERTY_COVERAGE_GOAL),
-    note="目标100%(应保尽保)",
+    note=f"目标{coverage.text('poverty_coverage_rate_expected')}(应保尽保)",
 )
 
 st.divider()
@@ -93,30 +94,22 @@ rank_spec = QuerySpec.make(
     period,
     ["township"],
     {"scheme": f.scheme},
+    compare=("status", "rank"),
 )
-ranking = service.fetch(rank_spec).frame
-target_split = service.fetch(
-    QuerySpec.make(["enroll_target"], period, ["township", "scheme"], {"scheme": f.scheme})
-).frame
+ranked = service.fetch(rank_spec)
+county_progress = service.fetch(
+    QuerySpec.make(["enroll_completion"], period, (), {"scheme": f.scheme}, compare=("expected",))
+)
+ranking = ranked.frame
 with left:
     if ranking.empty:
         layout.empty_note("乡镇参保", f)
     else:
-        exp_by_town = compare.enrollment_expected_by(target_split, period, "township")
-        ranking["expected"] = ranking["township"].map(exp_by_town)
-        ranking["状态"] = [
-            s.label for s in compare.statuses(ranking["enroll_completion"], ranking["expected"])
-        ]
-        ranking["排名"] = compare.rank(ranking["enroll_completion"])
-        chart = charts.pace_bars(
-            ranking.rename(columns={"township_name": "乡镇"}),
-            label="乡镇",
-            value="enroll_completion",
-            value_title="任务完成率",
-            status="状态",
-            expected=compare.enrollment_expected(period, targets),
-            key_field="township",
-            text=layout.chart_text(f.county(), f"{f.scheme_label()}参保任务完成率排名", "%"),
+        chart = layout.ranking_chart(
+            ranked,
+            "enroll_completion",
+            expected=county_progress.value("enroll_completion_expected"),
+            text=layout.chart_text(f.county(), f"{f.scheme_label()}参保任务完成率排名", RATE.unit),
         )
         layout.drill_chart(chart, "enroll_rank", "township")
         st.caption(
@@ -127,9 +120,10 @@ with right:
     monthly = service.fetch(QuerySpec.make(["enrolled"], period, ["month"], where)).frame
     if not monthly.empty:
         subject = f"{f.scheme_label()}累计参保人数与计划进度"
+        persons = present.column("enrolled", f.level)
         layout.chart(
             charts.enrollment_vs_plan(
-                monthly, targets, period.month, layout.chart_text(f, subject, "万人")
+                monthly, targets, period.month, layout.chart_text(f, subject, persons.unit), f.level
             )
         )
 
@@ -142,7 +136,7 @@ if not ranking.empty:
         pop[["township", "registered_pop", "coverage_rate"]], on="township", how="left"
     )
     shown = present.table(
-        table.sort_values("排名"),
+        table.sort_values("enroll_completion_rank"),
         [
             "enroll_target",
             "enrolled",
@@ -152,11 +146,11 @@ if not ranking.empty:
             "coverage_rate",
         ],
         ["township"],
-        extra={"排名": "排名", "状态": "时序进度状态"},
+        extra={"enroll_completion_rank": "排名", "enroll_completion_status_label": "时序进度状态"},
     )
     layout.table(shown, title=f.county().title(f"{f.scheme_label()}各乡镇参保任务完成情况"))
     st.caption(
         "参保率 = 两险参保人数 ÷ 户籍人口(户籍人口口径);距任务尚差人数 = 任务数 − 已参保人数。"
     )
 
-layout.show_sql([totals, overall, coverage])
+layout.show_sql([totals, overall, coverage, ranked, county_progress])

@@ -5,14 +5,18 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+import charts
 from metrics import present, service, settings
 from metrics.model import Period, QuerySpec
 from metrics.settings import MonthsBand
 from metrics.status import months_payable_status
-from ui import charts, layout, state
+from ui import layout, state
 
 SCHEME_SHORT = {"resident": "居民医保", "employee": "职工医保"}
 
+
+AMOUNT = present.column("fund_amount")  # items and months in 万元
+BALANCE = present.column("fund_cumulative_balance")  # 亿元
 
 f = state.current()
 # The fund is pooled at county level: a selected township still sees the county's figures.
@@ -167,17 +171,17 @@ with left:
             {
                 "month": monthly.frame["month"],
                 "收支": [present.dim_value("flow", v) for v in monthly.frame["flow"]],
-                "万元": [present.scaled("fund_amount", v) for v in monthly.frame["fund_amount"]],
+                AMOUNT.unit: [AMOUNT.value(v) for v in monthly.frame["fund_amount"]],
             }
         )
         layout.chart(
             charts.monthly_bars(
                 data,
                 stack="收支",
-                value="万元",
-                value_title="金额(万元)",
+                value=AMOUNT.unit,
+                value_title=present.column_as("fund_amount", "金额").header,
                 column="收支",
-                text=layout.half_chart_text(fc, f"{f.scheme_label()}基金月度收支", "万元"),
+                text=layout.half_chart_text(fc, f"{f.scheme_label()}基金月度收支", AMOUNT.unit),
             )
         )
 
@@ -194,9 +198,8 @@ with right:
                 {
                     "month": balance.frame["month"],
                     "险种": [present.dim_value("scheme", v) for v in balance.frame["scheme"]],
-                    "亿元": [
-                        present.scaled("fund_cumulative_balance", v)
-                        for v in balance.frame["fund_cumulative_balance"]
+                    BALANCE.unit: [
+                        BALANCE.value(v) for v in balance.frame["fund_cumulative_balance"]
                     ],
                 }
             )
@@ -207,9 +210,8 @@ with right:
                     {
                         "month": balance_total.frame["month"],
                         "险种": "合计",
-                        "亿元": [
-                            present.scaled("fund_cumulative_balance", v)
-                            for v in balance_total.frame["fund_cumulative_balance"]
+                        BALANCE.unit: [
+                            BALANCE.value(v) for v in balance_total.frame["fund_cumulative_balance"]
                         ],
                     }
                 )
@@ -218,9 +220,11 @@ with right:
             charts.monthly_lines(
                 pd.concat(parts),
                 series="险种",
-                value="亿元",
-                value_title="累计结余(亿元)",
-                text=layout.half_chart_text(fc, f"{f.scheme_label()}基金累计结余(月末)", "亿元"),
+                value=BALANCE.unit,
+                value_title=BALANCE.header,
+                text=layout.half_chart_text(
+                    fc, f"{f.scheme_label()}基金累计结余(月末)", BALANCE.unit
+                ),
             )
         )
 
@@ -238,16 +242,16 @@ for col, flow in ((left, "spending"), (right, "income")):
         data = pd.DataFrame(
             {
                 "项目": [present.dim_value("item", v) for v in part["item"]],
-                "万元": [present.scaled("fund_amount", v) for v in part["fund_amount"]],
+                AMOUNT.unit: [AMOUNT.value(v) for v in part["fund_amount"]],
             }
         )
         layout.chart(
             charts.share_donut(
                 data,
                 category="项目",
-                value="万元",
+                value=AMOUNT.unit,
                 text=layout.half_chart_text(
-                    fc, f"{f.scheme_label()}{present.dim_value('flow', flow)}构成", "万元"
+                    fc, f"{f.scheme_label()}{present.dim_value('flow', flow)}构成", AMOUNT.unit
                 ),
             )
         )
@@ -264,16 +268,13 @@ else:
     detail = items.frame.assign(
         _f=items.frame["flow"].map(flow_order), _i=items.frame["item"].map(item_order)
     ).sort_values(["scheme", "_f", "_i"], ascending=[False, True, True])
-    detail["prev"] = pd.array(
-        [present.scaled("fund_amount", v) for v in detail["fund_amount_prev"]], dtype="Float64"
-    )
-    detail["chg"] = [present.change_text("fund_amount", c) for c in detail["fund_amount_chg"]]
     layout.table(
         present.table(
             detail,
             ["fund_amount"],
             ["scheme", "flow", "item"],
-            extra={"prev": "上年同期(万元)", "chg": "同比"},
+            changes={"fund_amount": "同比"},
+            extra={"fund_amount_prev": present.column_as("fund_amount", "上年同期")},
         ),
         title=fc.title("分险种收支项目明细"),
     )

@@ -7,11 +7,12 @@ import streamlit as st
 
 from data_sources import codes
 from data_sources.cases import badges as case_badges
-from metrics import alerts, compare, present, service, settings
+from metrics import alerts, present, service, settings
 from metrics.model import QuerySpec
 from metrics.status import Status, months_payable_status
-from ui import charts, layout, state
+from ui import layout, state
 
+RATE = present.column("enroll_completion")  # a ratio shown in %
 f = state.current()
 layout.header("总览", f)
 period = f.period
@@ -22,10 +23,15 @@ town = f.township_filter()
 def cards() -> None:
     """Headline cards; refreshed in place every AUTO_REFRESH_SECONDS while the page is open."""
     service.begin_run()  # a fragment run must see a load made since the page's run
-    enroll = service.fetch_with_yoy(
-        QuerySpec.make(["enrolled", "enroll_target", "enroll_completion"], period, (), town)
+    enroll = service.fetch(
+        QuerySpec.make(
+            ["enrolled", "enroll_target", "enroll_completion"],
+            period,
+            (),
+            town,
+            compare=("yoy", "status"),
+        )
     )
-    targets = service.fetch(QuerySpec.make(["enroll_target"], period, ["scheme"], town)).frame
     fund = service.fetch_with_yoy(
         QuerySpec.make(["fund_income", "fund_spending", "fund_months_payable"], period, ["scheme"])
     )
@@ -35,38 +41,33 @@ def cards() -> None:
     assist = service.fetch_with_yoy(
         QuerySpec.make(["assist_amount", "assist_times"], period, (), town)
     )
-    proc = service.fetch_with_yoy(
-        QuerySpec.make(["proc_savings", "proc_progress"], period, (), town)
+    proc = service.fetch(
+        QuerySpec.make(
+            ["proc_savings", "proc_progress"], period, (), town, compare=("yoy", "status")
+        )
     )
-    drg = service.fetch_with_yoy(
-        QuerySpec.make(["drg_paid", "drg_budget", "drg_execution"], period, (), town)
+    drg = service.fetch(
+        QuerySpec.make(
+            ["drg_paid", "drg_budget", "drg_execution"],
+            period,
+            (),
+            town,
+            compare=("yoy", "status"),
+        )
     )
 
     if enroll.empty and fund_total.empty:
         layout.empty_note("业务", f)
         return
-    e = enroll.frame.iloc[0]
-    expected = compare.enrollment_expected(
-        period, dict(zip(targets.scheme, targets.enroll_target, strict=True))
-    )
-    linear = compare.linear_expected(period)
     row1 = st.columns(4)
-    layout.card(
+    layout.result_card(
         row1[0],
+        enroll,
         "enroll_completion",
-        e.get("enroll_completion"),
         label="参保任务完成率",
-        status=compare.status_vs_progress(e.get("enroll_completion"), expected),
-        delta=e.get("enroll_completion_chg"),
-        note=f"时序进度 {present.text('enroll_completion', expected)}",
+        note=layout.progress_note(enroll, "enroll_completion"),
     )
-    layout.card(
-        row1[1],
-        "enrolled",
-        e.get("enrolled"),
-        delta=e.get("enrolled_chg"),
-        note=f"任务数 {present.text('enroll_target', e.get('enroll_target'))}",
-    )
+    layout.result_card(row1[1], enroll, "enrolled", note=f"任务数 {enroll.text('enroll_target')}")
     ft = fund_total.frame.iloc[0] if not fund_total.frame.empty else pd.Series(dtype=float)
     county_note = "(全县统筹)" if f.township else ""
     layout.card(
@@ -92,7 +93,7 @@ def cards() -> None:
     for scheme, value in months.items():
         status, phrase = months_payable_status(value, settings.MONTHS_PAYABLE_BANDS[scheme])
         notes.append(
-            f"{codes.SCHEMES[scheme][:2]}{present.text('fund_months_payable', value)}({phrase})"
+            f"{present.SCHEME_SHORT[scheme]}{present.text('fund_months_payable', value)}({phrase})"
         )
         worst = status if status.severity > worst.severity else worst
     layout.card(
@@ -103,39 +104,22 @@ def cards() -> None:
         status=worst,
         note=";".join(notes),
     )
-    a = assist.frame.iloc[0] if not assist.frame.empty else pd.Series(dtype=float)
-    layout.card(
-        row2[1],
-        "assist_amount",
-        a.get("assist_amount"),
-        delta=a.get("assist_amount_chg"),
-        note=f"{present.text('assist_times', a.get('assist_times'))}",
-    )
-    p = proc.frame.iloc[0] if not proc.frame.empty else pd.Series(dtype=float)
-    layout.card(
+    layout.result_card(row2[1], assist, "assist_amount", note=assist.text("assist_times"))
+    layout.result_card(
         row2[2],
+        proc,
         "proc_savings",
-        p.get("proc_savings"),
         label="集采节约资金",
-        delta=p.get("proc_savings_chg"),
-        status=compare.status_vs_progress(
-            p.get("proc_progress"), linear, margin=settings.PROCUREMENT_LAG_PP
-        ),
-        note=f"采购进度 {present.text('proc_progress', p.get('proc_progress'))} / "
-        f"时序进度 {present.text('proc_progress', linear)}",
+        status=proc.status("proc_progress"),
+        note=f"采购进度 {proc.text('proc_progress')} / "
+        f"{layout.progress_note(proc, 'proc_progress')}",
     )
-    d = drg.frame.iloc[0] if not drg.frame.empty else pd.Series(dtype=float)
-    layout.card(
+    layout.result_card(
         row2[3],
+        drg,
         "drg_execution",
-        d.get("drg_execution"),
         label="DRG预算执行率",
-        status=compare.status_vs_progress(
-            d.get("drg_execution"), linear, higher_is_better=False, margin=settings.DRG_OVER_PACE_PP
-        ),
-        delta=d.get("drg_execution_chg"),
-        note=f"已付 {present.text('drg_paid', d.get('drg_paid'))} / 预算 "
-        f"{present.text('drg_budget', d.get('drg_budget'))}",
+        note=f"已付 {drg.text('drg_paid')} / 预算 {drg.text('drg_budget')}",
     )
     st.caption(
         f"卡片每{settings.AUTO_REFRESH_SECONDS // 60}分钟自动刷新;● 绿色正常、橙色预警、红色滞后"
@@ -147,84 +131,72 @@ cards()
 st.divider()
 
 left, right = st.columns([3, 2])
+# The same ranking as 参保扩面 (all schemes): status against 时序进度, the rank as text.
 ranking = service.fetch(
-    QuerySpec.make(["enroll_completion", "enrolled", "enroll_target"], period, ["township"])
-)
-split = service.fetch(QuerySpec.make(["enroll_target"], period, ["township", "scheme"])).frame
-rank_frame = ranking.frame
-if not rank_frame.empty:
-    rank_frame["expected"] = rank_frame["township"].map(
-        compare.enrollment_expected_by(split, period, "township")
+    QuerySpec.make(
+        ["enroll_completion", "enrolled", "enroll_target"],
+        period,
+        ["township"],
+        compare=("status", "rank"),
     )
-    rank_frame["排名"] = compare.rank(rank_frame["enroll_completion"])
-    n = len(rank_frame)
-    rank_frame["标记"] = [
-        "前三名" if r <= 3 else ("后三名" if r > n - 3 else "其他") for r in rank_frame["排名"]
-    ]
+)
+county_progress = service.fetch(
+    QuerySpec.make(["enroll_completion"], period, compare=("expected",))
+)
+rank_frame = ranking.frame
 with left:
     if rank_frame.empty:
         layout.empty_note("乡镇参保", f)
     else:
-        chart = charts.pace_bars(
-            rank_frame.rename(columns={"township_name": "乡镇"}),
-            label="乡镇",
-            value="enroll_completion",
-            value_title="任务完成率",
-            status="标记",
-            palette=charts.HIGHLIGHT_COLORS,
-            expected=compare.enrollment_expected(
-                period, split.groupby("scheme")["enroll_target"].sum().to_dict()
-            ),
-            key_field="township",
-            text=layout.chart_text(f.county(), "各乡镇参保任务完成率排名", "%"),
+        chart = layout.ranking_chart(
+            ranking,
+            "enroll_completion",
+            expected=county_progress.value("enroll_completion_expected"),
+            text=layout.chart_text(f.county(), "各乡镇参保任务完成率排名", RATE.unit),
         )
         layout.drill_chart(chart, "overview_rank", "township")
-        st.caption("前三名绿色、后三名红色;点击条形查看该乡镇。")
+        st.caption("颜色表示与时序进度相比的状态,括号内为排名;点击条形查看该乡镇。")
 
 with right:
     st.markdown("#### 预警事项")
     items: list[alerts.Alert] = []
     if not rank_frame.empty:
         items += alerts.summarize(
-            alerts.behind_progress(
-                rank_frame,
-                name="township_name",
-                actual="enroll_completion",
-                expected="expected",
-                area="参保扩面",
-                what="参保任务完成率",
-            ),
+            alerts.off_pace(rank_frame, "enroll_completion", name="township_name", area="参保扩面"),
             "参保扩面",
         )
-    fund = service.fetch(QuerySpec.make(["fund_months_payable"], period, ["scheme"])).frame
+    fund_result = service.fetch(QuerySpec.make(["fund_months_payable"], period, ["scheme"]))
+    fund = fund_result.frame
     if not fund.empty:
         items += alerts.months_payable(
             dict(zip(fund.scheme, fund.fund_months_payable, strict=True)), codes.SCHEMES
         )
-    linear = compare.linear_expected(period)
-    proc = service.fetch(QuerySpec.make(["proc_progress"], period, ["institution"], town)).frame
+    proc_result = service.fetch(
+        QuerySpec.make(["proc_progress"], period, ["institution"], town, compare=("status",))
+    )
+    proc = proc_result.frame
     if not proc.empty:
         items += alerts.summarize(
-            alerts.behind_progress(
-                proc.assign(expected=linear),
+            alerts.off_pace(
+                proc,
+                "proc_progress",
                 name="institution_name",
-                actual="proc_progress",
-                expected="expected",
                 area="集中带量采购",
                 what="集采采购进度",
-                lag_pp=settings.PROCUREMENT_LAG_PP,
             ),
             "集中带量采购",
             limit=3,
         )
-    drg = service.fetch(QuerySpec.make(["drg_execution"], period, ["institution"], town)).frame
+    drg_result = service.fetch(
+        QuerySpec.make(["drg_execution"], period, ["institution"], town, compare=("status",))
+    )
+    drg = drg_result.frame
     if not drg.empty:
         items += alerts.summarize(
-            alerts.ahead_of_pace(
-                drg.assign(expected=linear),
+            alerts.off_pace(
+                drg,
+                "drg_execution",
                 name="institution_name",
-                actual="drg_execution",
-                expected="expected",
                 area="DRG预算执行",
                 what="DRG预算执行率",
             ),
@@ -237,3 +209,6 @@ with right:
     for item in items:
         color = "red" if item.severity is Status.RED else "orange"
         st.markdown(f":{color}[●] **{item.area}**:{item.text}{badge.get(item.text, '')}")
+
+# The cards refresh in their own fragment; their statements are those of the same specs.
+layout.show_sql([ranking, county_progress, fund_result, proc_result, drg_result])

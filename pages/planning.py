@@ -8,13 +8,17 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
+import charts
 from auth import session as auth_session
 from data_sources import scenarios
 from exports import watermark
-from metrics import planning, present, service, settings
+from metrics import planning, present, service, settings, units
 from metrics.model import Period, QuerySpec
 from metrics.planning import METHODS, SCHEME_LABELS, SCHEME_SHORT, SCHEMES, PlanInfeasible
-from ui import charts, layout, planning_export, state
+from ui import layout, planning_export, state
+
+# Townships compared side by side in 万人 (the county unit), so the bars share one axis.
+PERSONS = present.column_as("enrolled", "人数")
 
 f = state.current()
 head = st.container()  # filled once the plan year is chosen
@@ -209,8 +213,8 @@ if targets is not None:
     cols[2].metric("锁定乡镇(险种)", f"{len(locks) if method != 'manual' else 0}个", border=True)
     cols[3].metric("难以完成的乡镇", f"{int(comp['hard'].sum())}个", border=True)
     cols[3].caption(
-        f"增长>{settings.PLAN_HARD_GROWTH * 100:.0f}%或折算参保率>"
-        f"{settings.PLAN_HARD_COVERAGE * 100:.0f}%"
+        f"增长>{units.fmt_pct(settings.PLAN_HARD_GROWTH, 0)}或折算参保率>"
+        f"{units.fmt_pct(settings.PLAN_HARD_COVERAGE, 0)}"
     )
 
     shown = pd.DataFrame(
@@ -253,7 +257,7 @@ if targets is not None:
                     {
                         "乡镇": comp["township_name"],
                         "系列": label,
-                        "万人": [present.scaled("enrolled", v) for v in comp[col]],
+                        PERSONS.unit: [PERSONS.value(v) for v in comp[col]],
                     }
                 )
                 for col, label in (("proposed", "方案任务数"), ("enrolled_last", "上年参保人数"))
@@ -264,9 +268,11 @@ if targets is not None:
                 bars,
                 category="乡镇",
                 group="系列",
-                value="万人",
-                value_title="人数(万人)",
-                text=charts.stacked(layout.chart_text(plan_f, "方案任务数与上年参保人数", "万人")),
+                value=PERSONS.unit,
+                value_title=PERSONS.header,
+                text=charts.stacked(
+                    layout.chart_text(plan_f, "方案任务数与上年参保人数", PERSONS.unit)
+                ),
             )
         )
 

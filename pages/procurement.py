@@ -2,29 +2,36 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
-from metrics import compare, present, service, settings, units
+import charts
+from metrics import present, service, units
 from metrics.model import QuerySpec
 from metrics.status import Status
-from ui import charts, layout, state
+from ui import layout, state
 
 # Status legend of this page: 滞后 = more than PROCUREMENT_LAG_PP behind time progress.
-PALETTE = {s.label: s.color for s in (Status.GREEN, Status.AMBER, Status.RED)}
+PALETTE = present.status_palette("proc_progress")
+STATUS = "proc_progress_status_label"
 WORST_SHOWN = 25
 LEVEL_ORDER = list(present.DIM_VALUE_LABELS["level"])  # 国家组织, 省级, 省际联盟
 
+SAVINGS = present.column("proc_savings")  # 万元
+RETAINED = present.column_as("proc_retained", "结余留用")
+
+RATE = present.column("proc_progress")  # a ratio shown in %
 f = state.current()
 layout.header("集中带量采购", f)
 period = f.period
 where = f.township_filter()
-expected = compare.linear_expected(period)
-lag_pp = units.fmt_number(settings.PROCUREMENT_LAG_PP * 100, digits=0)
+lag_pp = present.margin_points("proc_progress")
 # Products and their price drops belong to batches, not to townships: county figures only.
 county_viewer = service.current_viewer().is_county
 
-overall = service.fetch_with_yoy(
+overall = service.fetch(
     QuerySpec.make(
         [
             "proc_savings",
@@ -40,11 +47,13 @@ overall = service.fetch_with_yoy(
         period,
         (),
         where,
+        compare=("yoy", "status"),
     )
 )
 if overall.empty:
     layout.empty_note("集中带量采购", f)
     st.stop()
+expected = overall.value("proc_progress_expected")  # the metric's time progress (m/12)
 products = (
     service.fetch(QuerySpec.make(["proc_products", "proc_avg_drop"], period))
     if county_viewer
@@ -71,14 +80,11 @@ institutions = service.fetch(
         period,
         ["institution", "township"],
         where,
+        compare=("status",),
     )
 )
 inst = institutions.frame.copy()
-inst["状态"] = [
-    s.label
-    for s in compare.statuses(inst["proc_progress"], expected, margin=settings.PROCUREMENT_LAG_PP)
-]
-lagging = int((inst["状态"] == Status.RED.label).sum())
+lagging = int((inst[STATUS] == present.status_label("proc_progress", Status.RED)).sum())
 
 # --- Cards ------------------------------------------------------------------------------------
 row = overall.frame.iloc[0]
@@ -114,16 +120,11 @@ if products is not None and not products.empty:
         note=f"{scope_note}本年执行批次{n_batches}个",
     )
 cols = st.columns(4)
-layout.card(
+layout.result_card(
     cols[0],
+    overall,
     "proc_progress",
-    row["proc_progress"],
-    status=compare.status_vs_progress(
-        row["proc_progress"], expected, margin=settings.PROCUREMENT_LAG_PP
-    ),
-    delta=row.get("proc_progress_chg"),
-    note=f"时序进度 {present.text('proc_progress', expected)} · 约定量"
-    f"{present.text('proc_agreed', row['proc_agreed'])}",
+    note=f"{layout.progress_note(overall, 'proc_progress')} · 约定量{overall.text('proc_agreed')}",
 )
 cols[1].metric(
     f":{'red' if lagging else 'green'}[●] 滞后机构数",
@@ -173,53 +174,46 @@ with left:
                 label="机构",
                 value="proc_progress",
                 value_title="采购进度",
-                status="状态",
+                status=STATUS,
                 palette=PALETTE,
                 expected=expected,
                 ascending=True,
-                text=layout.half_chart_text(f, subject, "%"),
+                text=layout.half_chart_text(f, subject, RATE.unit),
             )
         )
 with right:
-    towns = service.fetch(QuerySpec.make(["proc_progress", "proc_savings"], period, ["township"]))
-    tf = towns.frame.copy()
-    if not tf.empty:
-        tf["状态"] = [
-            s.label
-            for s in compare.statuses(
-                tf["proc_progress"], expected, margin=settings.PROCUREMENT_LAG_PP
-            )
-        ]
-        tf["savings_wan"] = [present.scaled("proc_savings", v) for v in tf["proc_savings"]]
-        chart = charts.pace_bars(
-            tf.rename(columns={"township_name": "乡镇"}),
-            label="乡镇",
-            value="proc_progress",
-            value_title="采购进度",
-            status="状态",
-            palette=PALETTE,
+    towns = service.fetch(
+        QuerySpec.make(
+            ["proc_progress", "proc_savings"], period, ["township"], compare=("status", "rank")
+        )
+    )
+    if not towns.empty:
+        savings = towns.column("proc_savings")
+        chart = layout.ranking_chart(
+            replace(
+                towns,
+                frame=towns.frame.assign(
+                    savings_wan=[savings.value(v) for v in towns.frame["proc_savings"]]
+                ),
+            ),
+            "proc_progress",
             expected=expected,
+            tooltips=(("savings_wan", savings.header, ",.2f"),),
             ascending=True,
-            key_field="township",
-            tooltips=(("savings_wan", "节约资金(万元)", ",.2f"),),
-            text=layout.half_chart_text(f.county(), "各乡镇集采采购进度", "%"),
+            text=layout.half_chart_text(f.county(), "各乡镇集采采购进度", RATE.unit),
         )
         layout.drill_chart(chart, "proc_town_rank", "township")
         st.caption("点击条形可查看该乡镇;虚线为时序进度(约定采购量按月均进度)。")
 
 if not inst.empty:
-    inst["gap"] = [
-        present.scaled("proc_progress", compare.change(v, expected, rate=True))
-        for v in inst["proc_progress"]
-    ]
     shown = present.table(
         inst,
         ["proc_agreed", "proc_purchased", "proc_progress"],
         ["institution", "township"],
-        extra={"gap": "较时序进度(百分点)", "状态": "状态"},
+        extra={"proc_progress_gap": present.gap_column(), STATUS: "状态"},
     )
     shown = pd.concat([shown, present.table(inst, ["proc_savings", "proc_retained"])], axis=1)
-    shown = shown.rename(columns={present.header("proc_retained"): "结余留用(万元)"})
+    shown = shown.rename(columns={present.header("proc_retained"): RETAINED.header})
     layout.table(
         shown,
         height=min(38 + 35 * len(shown), 420),
@@ -269,11 +263,11 @@ else:
             present.header("proc_agreed"): "约定量",
             present.header("proc_purchased"): "采购量",
             present.header("proc_progress"): "进度(%)",
-            present.header("proc_retained"): "结余留用(万元)",
+            present.header("proc_retained"): RETAINED.header,
         }
     )
     # Not yet decided for the year: a dash, not "None".
-    retained_col = "结余留用(万元)"
+    retained_col = RETAINED.header
     if shown[retained_col].isna().any():
         shown[retained_col] = [units.fmt_number(v, digits=2) for v in shown[retained_col]]
     layout.table(shown, title=f.title("集采批次执行情况"))
@@ -296,15 +290,15 @@ with left:
     if not monthly.empty:
         mf = monthly.frame.assign(
             集采层级=[present.dim_value("level", v) for v in monthly.frame["level"]],
-            万元=[present.scaled("proc_savings", v) for v in monthly.frame["proc_savings"]],
+            **{SAVINGS.unit: [SAVINGS.value(v) for v in monthly.frame["proc_savings"]]},
         )
         layout.chart(
             charts.monthly_bars(
                 mf,
                 stack="集采层级",
-                value="万元",
-                value_title="节约资金(万元)",
-                text=layout.half_chart_text(f, "各月集采节约资金", "万元"),
+                value=SAVINGS.unit,
+                value_title=SAVINGS.header,
+                text=layout.half_chart_text(f, "各月集采节约资金", SAVINGS.unit),
             )
         )
 with right:
@@ -316,21 +310,20 @@ with right:
         lf = lf.sort_values("_order").reset_index(drop=True)
         bars = lf.assign(
             集采层级=[present.dim_value("level", v) for v in lf["level"]],
-            万元=[present.scaled("proc_savings", v) for v in lf["proc_savings"]],
+            **{SAVINGS.unit: [SAVINGS.value(v) for v in lf["proc_savings"]]},
         )
         layout.chart(
             charts.pace_bars(
                 bars,
                 label="集采层级",
-                value="万元",
-                value_title="节约资金(万元)",
+                value=SAVINGS.unit,
+                value_title=SAVINGS.header,
                 percent=False,
-                text=layout.half_chart_text(f, "节约资金按集采层级", "万元"),
+                text=layout.half_chart_text(f, "节约资金按集采层级", SAVINGS.unit),
             )
         )
-        lf["同比"] = [present.change_text("proc_savings", v) for v in lf["proc_savings_chg"]]
         layout.table(
-            present.table(lf, ["proc_savings"], ["level"], extra={"同比": "同比"}),
+            present.table(lf, ["proc_savings"], ["level"], changes={"proc_savings": "同比"}),
             title=f.title("节约资金按集采层级"),
         )
 

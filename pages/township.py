@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from metrics import compare, present, service
+from metrics import present, service
 from metrics.model import QuerySpec
+from metrics.status import Status
 from ui import layout, state
 
 f = state.current()
@@ -25,7 +26,9 @@ if not f.township:
 layout.header(f"乡镇详情 · {f.township_name}", f)
 period = f.period
 town = f.township_filter()
-linear = compare.linear_expected(period)
+# The rank among all townships needs the county's figures: only a county viewer has them (a
+# township officer's own result holds one township, and "第1名/共1个" would mislead).
+county_viewer = service.current_viewer().is_county
 
 # Each area's township figures, and its place among all townships the viewer may see.
 AREAS = (
@@ -40,66 +43,68 @@ AREAS = (
     ("DRG预算执行", "drg_execution", ["drg_paid", "drg_budget", "drg_cases", "drg_cmi"], False),
 )
 county = {
-    head: service.fetch(QuerySpec.make([head, *others], period, ["township"])).frame
-    for _, head, others, _ in AREAS
+    head: service.fetch(
+        QuerySpec.make(
+            [head, *others],
+            period,
+            ["township"],
+            compare=("status", "rank") if better is not None else (),
+        )
+    )
+    for _, head, others, better in AREAS
 }
-mine = {head: frame[frame["township"] == f.township] for head, frame in county.items()}
+mine = {head: r.frame[r.frame["township"] == f.township] for head, r in county.items()}
 if all(frame.empty for frame in mine.values()):
     layout.empty_note("本乡镇", f)
     st.stop()
 
-targets = service.fetch(
-    QuerySpec.make(["enroll_target"], period, ["township", "scheme"], town)
-).frame
-expected_enroll = compare.enrollment_expected_by(targets, period, "township").get(f.township)
-
+linear = county["drg_execution"].value("drg_execution_expected")  # m/12, as for procurement
 cols = st.columns(4)
-for col, (area, head, others, better) in zip(cols, AREAS, strict=True):
-    frame, row = county[head], mine[head]
+for col, (area, head, others, _) in zip(cols, AREAS, strict=True):
+    result, row = county[head], mine[head]
     value = row[head].iloc[0] if not row.empty else None
     position = ""
-    if better is not None and not frame.empty and value is not None:
-        ranks = compare.rank(frame[head], higher_is_better=better)
-        position = (
-            f"全县第{int(ranks[frame['township'] == f.township].iloc[0])}名 / 共{len(frame)}个"
-        )
-    expected = expected_enroll if head == "enroll_completion" else linear
-    status = None
-    if head in ("enroll_completion", "drg_execution"):
-        status = compare.status_vs_progress(value, expected, higher_is_better=better is not False)
+    rank_col = f"{head}_rank"
+    if county_viewer and rank_col in row and value is not None:
+        position = f"全县第{int(row[rank_col].iloc[0])}名 / 共{len(result.frame)}个"
+    status_col = f"{head}_status"
+    status = Status.of(row[status_col].iloc[0]) if status_col in row and not row.empty else None
     details = " · ".join(
-        f"{present.metric(o).label} {present.text(o, row[o].iloc[0])}"
+        f"{present.metric(o).label} {present.text(o, row[o].iloc[0], level='township')}"
         for o in others
         if not row.empty and o in row
     )
     with col:
         st.markdown(f"**{area}**")
         layout.card(
-            col, head, value, status=status, note=" · ".join(p for p in (position, details) if p)
+            col,
+            head,
+            value,
+            status=status,
+            note=" · ".join(p for p in (position, details) if p),
+            level="township",
         )
 
 st.divider()
 st.markdown("#### 本乡镇定点医药机构")
+drg_inst = service.fetch(
+    QuerySpec.make(
+        ["drg_budget", "drg_paid", "drg_execution", "drg_cases", "drg_cmi"],
+        period,
+        ["institution"],
+        town,
+    )
+)
+proc_inst = service.fetch(
+    QuerySpec.make(
+        ["proc_agreed", "proc_purchased", "proc_progress", "proc_savings"],
+        period,
+        ["institution"],
+        town,
+    )
+)
 inst = pd.concat(
-    [
-        service.fetch(
-            QuerySpec.make(
-                ["drg_budget", "drg_paid", "drg_execution", "drg_cases", "drg_cmi"],
-                period,
-                ["institution"],
-                town,
-            )
-        ).frame.set_index("institution"),
-        service.fetch(
-            QuerySpec.make(
-                ["proc_agreed", "proc_purchased", "proc_progress", "proc_savings"],
-                period,
-                ["institution"],
-                town,
-            )
-        ).frame.set_index("institution"),
-    ],
-    axis=1,
+    [drg_inst.frame.set_index("institution"), proc_inst.frame.set_index("institution")], axis=1
 )
 if inst.empty:
     st.info("本乡镇暂无住院或集采机构数据。")
@@ -126,7 +131,7 @@ if groups.empty:
     st.info("本乡镇暂无参保数据。")
 else:
     layout.table(
-        present.table(groups.frame, ["enrolled"], ["scheme", "person_group"]),
+        present.table(groups.frame, ["enrolled"], ["scheme", "person_group"], level=groups.level),
         title=f.title("参保情况(分险种、人群)"),
     )
 assist = service.fetch(
@@ -134,9 +139,12 @@ assist = service.fetch(
 )
 st.markdown("#### 医疗救助(按救助对象类别)")
 layout.table(
-    present.table(assist.frame, ["assist_times", "assist_amount"], ["category"]),
+    present.table(
+        assist.frame, ["assist_times", "assist_amount"], ["category"], level=assist.level
+    ),
     title=f.title("医疗救助(按救助对象类别)"),
 )
 layout.suppressed_note(assist)
+layout.show_sql([*county.values(), drg_inst, proc_inst, groups, assist])
 if st.button("返回全县"):
     state.select_township(None)

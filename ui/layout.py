@@ -9,12 +9,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from metrics import present, service
+import charts
+from charts import ChartText, memo
+from metrics import compare, present, service
 from metrics.execute import Result
-from metrics.model import Period, period_end_date
+from metrics.model import Level, Period, period_end_date
 from metrics.status import Status
-from ui import charts, memo, state
-from ui.charts import ChartText
+from ui import state
 
 STATUS_MARKDOWN = {
     Status.GREEN: "green",
@@ -42,9 +43,9 @@ def half_chart_text(filters: state.Filters, subject: str, unit: str = "") -> Cha
     return charts.stacked(chart_text(filters, subject, unit))
 
 
-def prev_note(row: pd.Series, metric_id: str) -> str:
+def prev_note(row: pd.Series, metric_id: str, level: Level = "county") -> str:
     """'上年同期 9.28亿元' from the `<m>_prev` column of a fetch_with_yoy row."""
-    return f"上年同期 {present.text(metric_id, row.get(f'{metric_id}_prev'))}"
+    return f"上年同期 {present.text(metric_id, row.get(f'{metric_id}_prev'), level=level)}"
 
 
 def card(
@@ -57,8 +58,9 @@ def card(
     delta: float | None = None,
     delta_label: str = "同比",
     note: str | None = None,
+    level: Level = "county",
 ) -> None:
-    """A KPI card: value as the bureau writes it, a RAG mark, 同比 and a small note line."""
+    """A KPI card: value as the bureau writes it at `level`, a RAG mark, 同比 and a note line."""
     m = present.metric(metric_id)
     title = label or m.label
     if status is not None and status is not Status.NONE:
@@ -76,7 +78,7 @@ def card(
             color = "green" if (delta > 0) == m.higher_is_better else "red"
     column.metric(
         title,
-        present.text(metric_id, value),
+        present.text(metric_id, value, level=level),
         delta=delta_text,
         delta_color=color,
         delta_arrow=arrow,
@@ -85,6 +87,69 @@ def card(
     )
     if note:
         column.caption(note)
+
+
+def result_card(
+    column,
+    result: Result,
+    metric_id: str,
+    *,
+    row: int = 0,
+    label: str | None = None,
+    note: str | None = None,
+    status: Status | None = None,
+) -> None:
+    """A card straight from a result: its value, level, 同比 and (when asked) status."""
+    asked = f"{metric_id}_status" in result.frame.columns
+    card(
+        column,
+        metric_id,
+        result.value(metric_id, row),
+        label=label,
+        status=status if status is not None else (result.status(metric_id, row) if asked else None),
+        delta=result.value(f"{metric_id}_chg", row),
+        note=note,
+        level=result.level,
+    )
+
+
+def ranking_chart(
+    result: Result,
+    metric_id: str,
+    *,
+    expected: float | None,
+    text: ChartText,
+    dim: str = "township",
+    value_title: str | None = None,
+    tooltips: tuple[tuple[str, str, str], ...] = (),
+    ascending: bool = False,
+) -> alt.TopLevelMixin:
+    """Bars of a rate per township (or institution) coloured by THE status of the metric against
+    时序进度, the rank as text after the name ('向塘镇(第3名)'): one chart for every page."""
+    frame = result.frame
+    names = frame[present.DIM_DISPLAY[dim][0]].astype(str)
+    rank_col = f"{metric_id}_rank"
+    if rank_col in frame.columns:
+        names = [f"{n}(第{int(r)}名)" for n, r in zip(names, frame[rank_col], strict=True)]
+    data = frame.assign(名称=list(names), 状态=frame[f"{metric_id}_status_label"])
+    return charts.pace_bars(
+        data,
+        label="名称",
+        value=metric_id,
+        value_title=value_title or present.metric(metric_id).label,
+        status="状态",
+        palette=compare.status_palette(metric_id),
+        expected=expected,
+        key_field=dim,
+        tooltips=tooltips,
+        ascending=ascending,
+        text=text,
+    )
+
+
+def progress_note(result: Result, metric_id: str, row: int = 0) -> str:
+    """'时序进度 83.33%' under a card, from the result's expected progress."""
+    return f"时序进度 {present.text(metric_id, result.value(f'{metric_id}_expected', row))}"
 
 
 def empty_note(what: str, filters: state.Filters) -> None:
@@ -99,12 +164,7 @@ def show_sql(results: Iterable[Result]) -> None:
         return
     seen: set = set()
     for r in results:
-        specs = (
-            [r.spec, r.spec.with_period(r.spec.period.previous_year())]
-            if any(c.endswith("_chg") for c in r.frame.columns)
-            else [r.spec]
-        )
-        for spec in specs:
+        for spec in r.specs:  # the spec and its 同比/环比 and target companions
             if spec in seen:
                 continue
             seen.add(spec)
@@ -151,8 +211,10 @@ def table(
 
     `unit` is the Excel unit line when the headers carry no unit (e.g. '单位:人次').
     """
+    shown = frame.copy(deep=False)
+    shown.attrs = {}  # the Column presentations become column_config; Arrow cannot carry them
     st.dataframe(
-        frame,
+        shown,
         hide_index=True,
         width="stretch",
         height=height or "auto",
@@ -162,22 +224,20 @@ def table(
         table_download(frame, title=title, key=key, unit=unit)
 
 
-# Number format by the unit in a header ('基金收入(亿元)'), with the decimals `present` rounds
-# to (amounts, 万人 and rates two, months one, persons whole) and thousands separated; plus the
-# units of headers pages write themselves (次均住院费用(元), 较时序进度(百分点)).
+# Number format by the unit in a header, for numeric columns a page added without a Column: the
+# same formats as the metrics layer's columns of that unit.
 UNIT_FORMATS = {
-    **{
-        present.DISPLAY_UNIT[fmt]: f"%,.{digits}f" if digits else "%,d"
-        for fmt, digits in present.DECIMALS.items()
-        if present.DISPLAY_UNIT[fmt]
-    },
-    "元": "%,.2f",
-    "百分点": "%.2f",
+    present.DISPLAY_UNIT[fmt]: present.Column(
+        "", "", fmt, present.DISPLAY_UNIT[fmt], digits
+    ).number_format
+    for fmt, digits in present.DECIMALS.items()
+    if present.DISPLAY_UNIT[fmt]
 }
 
 
 def column_formats(frame: pd.DataFrame) -> dict[str, st.column_config.NumberColumn]:
-    """Number formats for a display table's numeric columns, read off the unit in each header.
+    """Number formats for a display table's numeric columns: each column's `Column` (kept by
+    `present.table`), else the unit in its header.
 
     Without them the table drops trailing zeros (380 instead of 380.00万元).
 
@@ -185,8 +245,12 @@ def column_formats(frame: pd.DataFrame) -> dict[str, st.column_config.NumberColu
     ['金额(万元)']
     """
     formats = {}
+    declared: dict[str, present.Column] = frame.attrs.get(present.FORMATS_ATTR, {})
     for column in frame.columns:
         name = str(column)
+        if name in declared and pd.api.types.is_numeric_dtype(frame[column]):
+            formats[name] = st.column_config.NumberColumn(format=declared[name].number_format)
+            continue
         if not (name.endswith(")") and "(" in name):
             continue
         unit = name[name.rindex("(") + 1 : -1]

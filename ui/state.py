@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 import streamlit as st
 
 from data_sources import codes
-from metrics import present, service
-from metrics.model import Period
+from metrics import service
+from metrics.model import Level, Period
 
 YEAR, MONTH, TOWN, SCHEME = "f_year", "f_month", "f_town", "f_scheme"
 PENDING_TOWN = "_pending_town"
@@ -34,6 +34,11 @@ class Filters:
         return Period(self.year, self.month, "ytd")
 
     @property
+    def level(self) -> Level:
+        """The level of the figures the filters select (a township's, or the county's)."""
+        return "township" if self.township else "county"
+
+    @property
     def scope_label(self) -> str:
         return self.township_name
 
@@ -42,8 +47,10 @@ class Filters:
         return " ".join(p for p in (self.scope_label, self.period.label(), what) if p)
 
     def county(self) -> Filters:
-        """The same period and scheme for the whole county (for rankings among townships)."""
-        return replace(self, township=None, township_name="全县")
+        """The same period and scheme for all townships the viewer may see (rankings among
+        townships). Titled 全县 only for a county viewer: a township officer's "county" figures
+        are their own townships', and an export must not call them 全县."""
+        return replace(self, township=None, township_name=viewer_scope_label())
 
     def township_filter(self) -> dict[str, str]:
         return {"township": self.township} if self.township else {}
@@ -160,9 +167,17 @@ def sync_url() -> None:
             st.query_params[name] = str(value)
 
 
+def viewer_scope_label() -> str:
+    """'全县' for a county viewer, else the names of the viewer's townships ('向塘镇')."""
+    scope = service.current_viewer().townships
+    if scope is None:
+        return "全县"
+    names = list(service.townships().name)
+    return "、".join(names) if names else "本辖区"
+
+
 def current() -> Filters:
     town = st.session_state.get(TOWN) or None
-    present.TOWNSHIP_LEVEL.set(town is not None)
     towns = service.townships()
     names = dict(zip(towns.code, towns.name, strict=True))
     return Filters(

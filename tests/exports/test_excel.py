@@ -56,8 +56,10 @@ def test_excel_layout_formats_and_values(demo_engine: Engine) -> None:
         assert enrolled.value == row["enrolled"]  # whole persons, as loaded
         assert enrolled.number_format == "#,##0"
         rate = ws.cell(r, col[present.header("enroll_completion")])
-        expected = present.scaled("enroll_completion", row["enroll_completion"]) / 100
+        # A ratio under a percent format: 0.9168 shows as 91.68% (no ×100, no ÷100).
+        expected = round(row["enroll_completion"], 4)
         assert rate.value == pytest.approx(expected)
+        assert rate.value == present.scaled("enroll_completion", row["enroll_completion"])
         assert rate.number_format == "0.00%"
         gap = ws.cell(r, col[present.header("enroll_gap", township=True)])
         assert gap.value == present.scaled("enroll_gap", row["enroll_gap"])

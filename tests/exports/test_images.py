@@ -1,7 +1,7 @@
 """Exported chart images carry real Chinese glyphs, never boxes (豆腐块).
 
 Approach (counting glyph shapes): a missing glyph is drawn as the font's .notdef box, the same
-shape for every character. So we render the same chart builder (ui.charts.pace_bars through
+shape for every character. So we render the same chart builder (charts.pace_bars through
 exports.images.chart_png, the code path of the download buttons) with one-character titles,
 crop the title's ink and compare: eight different characters must give eight different shapes,
 none of which looks like the box '□' that stands in for tofu. A second check compares whole titles:
@@ -20,10 +20,10 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+import charts
+from charts import ChartText
 from exports import ExportError, fonts
 from exports.images import chart_png, chart_svg
-from ui import charts
-from ui.charts import ChartText
 
 CHARS = "医保基金收支情况"
 BOX = "□"

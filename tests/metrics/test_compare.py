@@ -150,10 +150,13 @@ def test_enrollment_expected_by_township() -> None:
             "enroll_target": [800, 150, 600, 100, 300],
         }
     )
-    got = compare.enrollment_expected_by(targets, Period(2023, 1), "township")
+    got = compare.expected_by_targets(targets, Period(2023, 1), ["township"])
+    got = got.set_index("township")["expected"]
     assert got[T1] == pytest.approx((800 * 0.85 + 150 * 1 / 12) / 950)
     assert got[T2] == pytest.approx((600 * 0.85 + 100 * 1 / 12) / 700)
     assert got[T3] == pytest.approx(0.85)  # residents only
+    ungrouped = compare.expected_by_targets(targets, Period(2023, 1), [])
+    assert ungrouped == pytest.approx((1700 * 0.85 + 250 / 12) / 1950)
 
 
 def test_enrollment_plan_curve() -> None:

@@ -6,7 +6,8 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from ui import charts, memo
+import charts
+from charts import memo
 
 TEXT = charts.ChartText("各乡镇救助金额", "万元", "数据截至:2023年10月31日")
 

@@ -30,8 +30,8 @@ def test_formats_follow_the_unit_in_the_header() -> None:
     assert formats(frame) == {
         present.header("fund_income"): "%,.2f",
         present.header("assist_amount"): "%,.2f",
-        present.header("enroll_completion"): "%,.2f",
-        present.header("fund_months_payable"): "%,.1f",
+        present.header("enroll_completion"): "percent",  # ratio values, shown as 94.52%
+        present.header("fund_months_payable"): "%.1f",
         present.header("enrolled", township=True): "%,d",
         "次均住院费用(元)": "%,.2f",
         "较时序进度(百分点)": "%.2f",
