@@ -49,17 +49,22 @@ def main() -> None:
     notes = state.init_from_url()
     # Pages the user's roles do not grant are not in the navigation at all: their URL opens
     # the default page instead.
-    pages = [
-        st.Page(p.file, title=p.title, url_path=p.url_path, icon=p.icon, default=(i == 0))
+    pages = {
+        p.url_path: st.Page(
+            p.file, title=p.title, url_path=p.url_path, icon=p.icon, default=(i == 0)
+        )
         for i, p in enumerate(shown)
-    ]
-    pg = st.navigation(pages)
+    }
+    pg = st.navigation(list(pages.values()))
     with st.sidebar:
         st.markdown("#### 医保决策驾驶舱")
         auth_session.sidebar(user)
         if fresh.is_demo:
             st.caption(":orange-badge[演示数据] 以南昌县2023年公开数据校准的模拟数据")
-    chrome.apply()
+        chrome.wall_link()
+    if chrome.apply() == chrome.WALL:
+        chrome.wall_exit()
+        chrome.rotation(pages, next((k for k, v in pages.items() if v.title == pg.title), ""))
     state.render_sidebar()
     state.sync_url()
     printing.header(pg.title)  # printed on every page: page, scope, period, 数据截至

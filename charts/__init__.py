@@ -434,3 +434,26 @@ def budget_vs_plan(
         dashed=("按时序进度应支付",),
         text=text,
     )
+
+
+@memoized
+def bullet(
+    value: float, expected: float | None, *, color: str, target: float = 1.0
+) -> alt.TopLevelMixin:
+    """A card's bullet bar: progress against the target (the grey track, 100%) with the 时序进度
+    tick, so a director sees at a glance how far behind or ahead the figure is.
+
+    The scale runs to the larger of the target and the value, so an over-run stays visible.
+    """
+    top = max(target, float(value), float(expected or 0.0)) * 1.02
+    track = alt.Chart(pd.DataFrame({"v": [target]})).mark_bar(color="#e3e8ef", height=14)
+    bar = alt.Chart(pd.DataFrame({"v": [float(value)]})).mark_bar(color=color, height=14)
+    scale = alt.Scale(domain=[0, top])
+    axis = alt.X("v:Q", scale=scale, axis=None)
+    layers = [track.encode(x=axis), bar.encode(x=axis)]
+    if expected is not None:
+        tick = alt.Chart(pd.DataFrame({"v": [float(expected)]})).mark_tick(
+            color="#1f2933", thickness=3, size=24
+        )
+        layers.append(tick.encode(x=axis))
+    return alt.layer(*layers).properties(height=26, width="container")

@@ -19,6 +19,7 @@ from exports.headlines import Headline, TextFor, headline_charts
 from exports.narrative import Fetch, report_paragraph, scope_name
 from metrics import alerts, compare, present, settings
 from metrics.alerts import Alert
+from metrics.execute import Result
 from metrics.model import Period, QuerySpec
 from metrics.status import Status, months_payable_status
 
@@ -33,14 +34,14 @@ class Kpi:
     text: str
     status: Status
     note: str = ""
-    over_pace: bool = False  # a budget: RED means paying too fast (超进度), not 滞后
 
     @property
     def status_word(self) -> str:
-        """'正常' / '预警' / '滞后'; a budget paid ahead of time progress reads '超进度'."""
-        if self.over_pace and self.status is Status.RED:
-            return "超进度"
-        return self.status.label if self.status is not Status.NONE else "—"
+        """'正常' / '预警' / '滞后' in the metric's own words: a budget paid ahead of time
+        progress reads '超进度' (metrics.compare.status_label, as on the pages)."""
+        if self.status is Status.NONE:
+            return "—"
+        return compare.status_label(self.metric_id, self.status)
 
 
 @dataclass(frozen=True)
@@ -75,66 +76,51 @@ class Content:
         return self.township is not None
 
 
-def _row(result) -> pd.Series:
-    return result.frame.iloc[0] if not result.frame.empty else pd.Series(dtype=float)
-
-
-def _value(row: pd.Series, metric_id: str) -> float | None:
-    v = row.get(metric_id)
-    return None if v is None or pd.isna(v) else float(v)
-
-
 def kpis(fetch: Fetch, period: Period, township: str | None) -> list[Kpi]:
-    """The overview's headline cards as data (same metrics, same status rules)."""
+    """The overview's headline cards as data: the same specs (statuses from their comparisons,
+    metrics.compare.status_of), each figure written at its result's level."""
     where = {"township": township} if township else {}
-    town = township is not None
-
-    def t(metric_id: str, value: float | None) -> str:
-        return present.text(metric_id, value, township=town)
-
     out: list[Kpi] = []
-    e = _row(
-        fetch(QuerySpec.make(["enrolled", "enroll_target", "enroll_completion"], period, (), where))
-    )
-    targets = fetch(QuerySpec.make(["enroll_target"], period, ["scheme"], where)).frame
-    expected = (
-        compare.enrollment_expected(
-            period, dict(zip(targets.scheme, targets.enroll_target, strict=True))
+    enroll = fetch(
+        QuerySpec.make(
+            ["enrolled", "enroll_target", "enroll_completion"],
+            period,
+            (),
+            where,
+            compare=("yoy", "status"),
         )
-        if not targets.empty
-        else None
     )
-    completion = _value(e, "enroll_completion")
-    if _value(e, "enrolled") is not None:
+    if enroll.value("enrolled") is not None:
         out.append(
             Kpi(
                 "enrolled",
                 "参保人数",
-                _value(e, "enrolled"),
-                t("enrolled", _value(e, "enrolled")),
+                enroll.value("enrolled"),
+                enroll.text("enrolled"),
                 Status.NONE,
-                f"任务数{t('enroll_target', _value(e, 'enroll_target'))}",
+                f"任务数{enroll.text('enroll_target')}",
             )
         )
-    if completion is not None:
+    if enroll.value("enroll_completion") is not None:
         out.append(
             Kpi(
                 "enroll_completion",
                 "参保任务完成率",
-                completion,
-                t("enroll_completion", completion),
-                compare.status_vs_progress(completion, expected),
-                f"时序进度{t('enroll_completion', expected)}",
+                enroll.value("enroll_completion"),
+                enroll.text("enroll_completion"),
+                enroll.status("enroll_completion"),
+                f"时序进度{enroll.text('enroll_completion_expected')}",
             )
         )
-    if not town:
-        f = _row(fetch(QuerySpec.make(["fund_income", "fund_spending_county"], period)))
+    if township is None:
+        f = fetch(QuerySpec.make(["fund_income", "fund_spending_county"], period))
         for mid, label in (("fund_income", "基金收入"), ("fund_spending_county", "县域内基金支出")):
-            if _value(f, mid) is not None:
-                out.append(Kpi(mid, label, _value(f, mid), t(mid, _value(f, mid)), Status.NONE))
-        months = fetch(QuerySpec.make(["fund_months_payable"], period, ["scheme"])).frame
+            if f.value(mid) is not None:
+                out.append(Kpi(mid, label, f.value(mid), f.text(mid), Status.NONE))
+        months = fetch(QuerySpec.make(["fund_months_payable"], period, ["scheme"]))
+        frame = months.frame
         by_scheme = dict(
-            zip(months.get("scheme", []), months.get("fund_months_payable", []), strict=True)
+            zip(frame.get("scheme", []), frame.get("fund_months_payable", []), strict=True)
         )
         employee = by_scheme.get("employee")
         if employee is not None and not pd.isna(employee):
@@ -146,123 +132,139 @@ def kpis(fetch: Fetch, period: Period, township: str | None) -> list[Kpi]:
                     "fund_months_payable",
                     "职工医保可支付月数",
                     float(employee),
-                    t("fund_months_payable", employee),
+                    present.text("fund_months_payable", employee, level=months.level),
                     status,
                     phrase,
                 )
             )
     assist = fetch(QuerySpec.make(["assist_amount", "assist_times"], period, (), where))
-    amount, times = _value(_row(assist), "assist_amount"), _value(_row(assist), "assist_times")
+    amount = assist.value("assist_amount")
     if amount:
-        # A hidden small count reads '<10' (metrics.present), never a figure.
-        hidden = assist.suppressed and times is None
-        times_text = present.text("assist_times", times, suppressed=hidden, township=town)
+        # A hidden small count reads '<10' (Result.text, metrics.present), never a figure.
         out.append(
             Kpi(
                 "assist_amount",
                 "医疗救助支付金额",
                 amount,
-                t("assist_amount", amount),
+                assist.text("assist_amount"),
                 Status.NONE,
-                f"救助{times_text}",
+                f"救助{assist.text('assist_times')}",
             )
         )
-    linear = compare.linear_expected(period)
-    p = _row(fetch(QuerySpec.make(["proc_progress", "proc_savings"], period, (), where)))
-    if _value(p, "proc_progress") is not None:
+    proc = fetch(
+        QuerySpec.make(
+            ["proc_savings", "proc_progress"], period, (), where, compare=("yoy", "status")
+        )
+    )
+    if proc.value("proc_progress") is not None:
         out.append(
             Kpi(
                 "proc_progress",
                 "集采约定采购量完成率",
-                _value(p, "proc_progress"),
-                t("proc_progress", _value(p, "proc_progress")),
-                compare.status_vs_progress(
-                    _value(p, "proc_progress"), linear, margin=settings.PROCUREMENT_LAG_PP
-                ),
-                f"时序进度{t('proc_progress', linear)};节约资金{t('proc_savings', _value(p, 'proc_savings'))}",
+                proc.value("proc_progress"),
+                proc.text("proc_progress"),
+                proc.status("proc_progress"),
+                f"时序进度{proc.text('proc_progress_expected')};"
+                f"节约资金{proc.text('proc_savings')}",
             )
         )
-    d = _row(fetch(QuerySpec.make(["drg_execution", "drg_paid", "drg_budget"], period, (), where)))
-    if _value(d, "drg_execution") is not None:
+    drg = fetch(
+        QuerySpec.make(
+            ["drg_paid", "drg_budget", "drg_execution"],
+            period,
+            (),
+            where,
+            compare=("yoy", "status"),
+        )
+    )
+    if drg.value("drg_execution") is not None:
         out.append(
             Kpi(
                 "drg_execution",
                 "DRG预算执行率",
-                _value(d, "drg_execution"),
-                t("drg_execution", _value(d, "drg_execution")),
-                compare.status_vs_progress(
-                    _value(d, "drg_execution"),
-                    linear,
-                    higher_is_better=False,
-                    margin=settings.DRG_OVER_PACE_PP,
-                ),
-                f"时序进度{t('drg_execution', linear)};预算{t('drg_budget', _value(d, 'drg_budget'))}",
-                over_pace=True,
+                drg.value("drg_execution"),
+                drg.text("drg_execution"),
+                drg.status("drg_execution"),
+                f"时序进度{drg.text('drg_execution_expected')};预算{drg.text('drg_budget')}",
             )
         )
     return out
 
 
-def warnings(fetch: Fetch, period: Period, township: str | None) -> list[Alert]:
-    """预警事项 as the overview lists them: townships behind, months payable, institutions."""
+@dataclass(frozen=True)
+class Warnings:
+    """预警事项 and the results they were read from (for 查看SQL on the overview)."""
+
+    items: tuple[Alert, ...]
+    results: tuple[Result, ...]
+
+
+def ranking_spec(period: Period) -> QuerySpec:
+    """The townships' enrollment ranking of the overview (all townships the viewer may see)."""
+    return QuerySpec.make(
+        ["enroll_completion", "enrolled", "enroll_target"],
+        period,
+        ["township"],
+        compare=("status", "rank"),
+    )
+
+
+def warning_items(
+    fetch: Fetch, period: Period, township: str | None, *, own_scope: bool = False
+) -> Warnings:
+    """预警事项 as the overview lists them, from the same specs and the metrics' own status rule
+    (alerts.off_pace): townships behind time progress, months payable, procurement behind,
+    DRG hospitals ahead of pace (超进度).
+
+    The overview ranks every township the viewer may see and always shows the pooled fund;
+    with `own_scope` (a township's material) only that township's row is read and the fund,
+    pooled at county level, is left out.
+    """
     where = {"township": township} if township else {}
     items: list[Alert] = []
-    if township is None:
-        rank = fetch(QuerySpec.make(["enroll_completion"], period, ["township"])).frame
-        split = fetch(QuerySpec.make(["enroll_target"], period, ["township", "scheme"])).frame
-        if not rank.empty and not split.empty:
-            rank = rank.assign(
-                expected=rank["township"].map(
-                    compare.enrollment_expected_by(split, period, "township")
-                )
-            )
-            items += alerts.summarize(
-                alerts.behind_progress(
-                    rank,
-                    name="township_name",
-                    actual="enroll_completion",
-                    expected="expected",
-                    area="参保扩面",
-                    what="参保任务完成率",
-                ),
-                "参保扩面",
-            )
-        fund = fetch(QuerySpec.make(["fund_months_payable"], period, ["scheme"])).frame
+    results: list[Result] = []
+    ranking = fetch(ranking_spec(period))
+    results.append(ranking)
+    rank = ranking.frame
+    if own_scope and township is not None and not rank.empty:
+        rank = rank[rank["township"] == township]
+    if not rank.empty:
+        items += alerts.summarize(
+            alerts.off_pace(rank, "enroll_completion", name="township_name", area="参保扩面"),
+            "参保扩面",
+        )
+    if not (own_scope and township is not None):
+        fund_result = fetch(QuerySpec.make(["fund_months_payable"], period, ["scheme"]))
+        results.append(fund_result)
+        fund = fund_result.frame
         if not fund.empty:
             items += alerts.months_payable(
                 dict(zip(fund.scheme, fund.fund_months_payable, strict=True)), codes.SCHEMES
             )
-    linear = compare.linear_expected(period)
-    proc = fetch(QuerySpec.make(["proc_progress"], period, ["institution"], where)).frame
-    if not proc.empty:
-        items += alerts.summarize(
-            alerts.behind_progress(
-                proc.assign(expected=linear),
-                name="institution_name",
-                actual="proc_progress",
-                expected="expected",
-                area="集中带量采购",
-                what="集采采购进度",
-                lag_pp=settings.PROCUREMENT_LAG_PP,
-            ),
-            "集中带量采购",
-            limit=3,
+    for metric_id, area, what in (
+        ("proc_progress", "集中带量采购", "集采采购进度"),
+        ("drg_execution", "DRG预算执行", "DRG预算执行率"),
+    ):
+        result = fetch(
+            QuerySpec.make([metric_id], period, ["institution"], where, compare=("status",))
         )
-    drg = fetch(QuerySpec.make(["drg_execution"], period, ["institution"], where)).frame
-    if not drg.empty:
-        items += alerts.summarize(
-            alerts.ahead_of_pace(
-                drg.assign(expected=linear),
-                name="institution_name",
-                actual="drg_execution",
-                expected="expected",
-                area="DRG预算执行",
-                what="DRG预算执行率",
-            ),
-            "DRG预算执行",
-            limit=3,
-        )
-    return [Alert(a.severity, a.area, W.full_width(a.text)) for a in items]
+        results.append(result)
+        if not result.frame.empty:
+            items += alerts.summarize(
+                alerts.off_pace(
+                    result.frame, metric_id, name="institution_name", area=area, what=what
+                ),
+                area,
+                limit=3,
+            )
+    return Warnings(tuple(items), tuple(results))
+
+
+def warnings(fetch: Fetch, period: Period, township: str | None) -> list[Alert]:
+    """The material's 预警事项: the overview's, limited to a township's own scope, in 公文
+    punctuation."""
+    found = warning_items(fetch, period, township, own_scope=True)
+    return [Alert(a.severity, a.area, W.full_width(a.text)) for a in found.items]
 
 
 def gather(
@@ -274,8 +276,13 @@ def gather(
     *,
     scope_label: str | None = None,
     level: str = "县",
+    organisation: str | None = None,
 ) -> Content:
-    """Everything the material needs, for the period and scope; charts not yet rendered."""
+    """Everything the material needs, for the period and scope; charts not yet rendered.
+
+    `level` is the region's level (县/区/市: 全县/全区/全市) and `organisation` the issuing unit
+    (exports.wording.organisation of the region's name); both default to a county's wording.
+    """
     # The page's county label is always '全县'; the region's level names it (全区, 全市).
     county_default = township is None and scope_label == "全县"
     scope = scope_label if scope_label and not county_default else None
@@ -285,7 +292,7 @@ def gather(
         period=period,
         township=township,
         cutoff=W.full_width(cutoff),
-        organisation=W.wording().organisation,
+        organisation=organisation or W.wording().organisation,
         paragraph=report_paragraph(fetch, period, township, scope_label=scope, level=level),
         kpis=tuple(kpis(fetch, period, township)),
         alerts=tuple(warnings(fetch, period, township)),

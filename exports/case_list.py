@@ -1,8 +1,8 @@
 """督办清单: the cases as a display table and as an .xlsx workbook (openpyxl).
 
 Text cells are always written as text: a subject name or an answer such as "=HYPERLINK(...)" or
-"-3人" must never become a formula in the bureau's Excel. `text_cell` is the one place doing it
-(until a shared export guard exists, the lead may point it there).
+"-3人" must never become a formula in the bureau's Excel. The workbook goes through the exports'
+one rule, `exports.safe.text_only`, just before it is saved.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from exports import safe
 from metrics import lifecycle as L
 from metrics.breaches import RULES, SUBJECT_KINDS
 
@@ -37,19 +37,6 @@ COLUMNS = (
     "办理期限",
     "逾期天数",
 )
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def text_cell(cell: Cell, value: str) -> None:
-    """Writes `value` as a text cell that no spreadsheet evaluates.
-
-    openpyxl turns a string starting with "=" into a formula; the type is forced back to text
-    and a leading formula character gets Excel's quote prefix (shown as typed, never evaluated).
-    """
-    cell.value = value
-    cell.data_type = "s"
-    if value.startswith(FORMULA_START):
-        cell.quotePrefix = True
 
 
 def owner_label(case: L.Case, names: Mapping[str, str] | None = None) -> str:
@@ -102,12 +89,10 @@ def cases_xlsx(frame: pd.DataFrame, *, title: str, cutoff: str) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "督办清单"
-    text_cell(ws.cell(row=1, column=1), title)
-    ws.cell(row=1, column=1).font = Font(bold=True, size=14)
-    text_cell(ws.cell(row=2, column=1), cutoff)
+    ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
+    ws.cell(row=2, column=1, value=cutoff)
     for j, name in enumerate(frame.columns, start=1):
-        cell = ws.cell(row=3, column=j)
-        text_cell(cell, str(name))
+        cell = ws.cell(row=3, column=j, value=str(name))
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center")
     for i, row in enumerate(frame.itertuples(index=False), start=4):
@@ -116,7 +101,7 @@ def cases_xlsx(frame: pd.DataFrame, *, title: str, cutoff: str) -> bytes:
             if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
                 continue
             if isinstance(value, str):
-                text_cell(cell, value)
+                cell.value = value
             else:
                 cell.value = int(value) if float(value).is_integer() else float(value)
     widths = {"预警内容": 48, "对象": 20, "预警规则": 26, "承办": 14}
@@ -126,5 +111,5 @@ def cases_xlsx(frame: pd.DataFrame, *, title: str, cutoff: str) -> bytes:
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     out = io.BytesIO()
-    wb.save(out)
+    safe.text_only(wb).save(out)
     return out.getvalue()

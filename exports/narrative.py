@@ -19,6 +19,7 @@ quoting county figures.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from exports import wording as W
 from metrics import compare, present
@@ -61,15 +62,17 @@ def scope_name(fetch: Fetch, period: Period, township: str | None, level: str = 
 
 def _enrollment(fetch: Fetch, period: Period, where: dict, scope: str) -> str:
     spec = QuerySpec.make(["enrolled"], period, (), where)
-    enrolled = fetch(spec).value("enrolled")
+    result = fetch(spec)
+    enrolled = result.value("enrolled")
     if enrolled is None:
         return ""
-    town = bool(where)
+    # The result's level: whole persons for a township (or a viewer who sees only townships).
+    level = result.level
     schemes = _by_scheme(fetch(QuerySpec.make(["enrolled"], period, ["scheme"], where)), "enrolled")
-    text = f"{scope}基本医疗保险缴费参保人数{W.persons('enrolled', enrolled, town)}"
+    text = f"{scope}基本医疗保险缴费参保人数{W.persons('enrolled', enrolled, level)}"
     text += _yoy(fetch, spec, "enrolled", enrolled)
     parts = [
-        f"{name}{W.persons('enrolled', schemes[code], town)}"
+        f"{name}{W.persons('enrolled', schemes[code], level)}"
         for code, name in SCHEMES
         if code in schemes
     ]
@@ -82,7 +85,7 @@ def _completion(fetch: Fetch, period: Period, where: dict) -> str:
     )
     if value is None:
         return ""
-    return f"参保人数完成全年任务数的{present.text('enroll_completion', value)}。"
+    return f"参保人数完成全年任务数的{present.plain_text('enroll_completion', value)}。"
 
 
 def _fund_sentence(
@@ -126,7 +129,8 @@ def _assistance(fetch: Fetch, period: Period, where: dict, w: W.Wording) -> str:
         return ""  # never "医疗救助0人次"
     parts = []
     if times:
-        parts.append(f"医疗救助{W.person_times(times, township=bool(where), w=w)}")
+        below = result.level != "county"
+        parts.append(f"医疗救助{W.person_times(times, township=below, w=w)}")
     if amount:
         lead = "支付金额" if parts else "医疗救助支付金额"
         parts.append(f"{lead}{W.amount(amount, w)}" + _yoy(fetch, spec, "assist_amount", amount))
@@ -135,15 +139,16 @@ def _assistance(fetch: Fetch, period: Period, where: dict, w: W.Wording) -> str:
 
 def _drg(fetch: Fetch, period: Period, where: dict, lead: str, w: W.Wording) -> str:
     spec = QuerySpec.make(["drg_execution", "drg_paid", "drg_budget"], period, (), where)
-    result = fetch(spec)
+    # Time progress from the metric's own curve (the spec's comparison), as on the DRG page.
+    result = fetch(replace(spec, compare=("expected",)))
     rate, paid, budget = (result.value(m) for m in ("drg_execution", "drg_paid", "drg_budget"))
     if rate is None or not budget:
         return ""
-    expected = compare.linear_expected(period)
+    expected = result.value("drg_execution_expected")
     return (
         f"{lead}DRG付费预算{W.amount(budget, w)},已支付{W.amount(paid or 0, w)},"
-        f"预算执行率{present.text('drg_execution', rate)}"
-        f"(时序进度{present.text('drg_execution', expected)})"
+        f"预算执行率{present.plain_text('drg_execution', rate)}"
+        f"(时序进度{present.plain_text('drg_execution', expected)})"
         + _yoy(fetch, spec, "drg_execution", rate)
         + "。"
     )
@@ -154,7 +159,7 @@ def _procurement(fetch: Fetch, period: Period, where: dict, lead: str, w: W.Word
     savings, progress = result.value("proc_savings"), result.value("proc_progress")
     parts = []
     if progress is not None:
-        parts.append(f"约定采购量完成{present.text('proc_progress', progress)}")
+        parts.append(f"约定采购量完成{present.plain_text('proc_progress', progress)}")
     if savings:
         parts.append(f"节约资金{W.amount(savings, w)}")
     return f"{lead}集中带量采购" + ",".join(parts) + "。" if parts else ""

@@ -198,40 +198,51 @@ AttachmentBuilder = Callable[[Engine, Period, str | None], list[Attachment]]
 def briefing_attachments(
     engine: Engine, period: Period, township: str | None, *, with_charts: bool = True
 ) -> list[Attachment]:
-    """The briefing PPT of 汇报材料 (exports.briefing): title, 运行情况 paragraph and, with
-    `with_charts`, one slide per headline chart (about 20 seconds to draw).
+    """The briefing PPT of 汇报材料 (exports.briefing_content + exports.briefing): title, 运行情况
+    paragraph, key figures, 预警事项 and, with `with_charts`, one slide per headline chart (about
+    20 seconds to draw).
 
     The default attachment builder; the monthly pack can replace it (a parameter of `run`).
     """
+    content = briefing_content(engine, period, township)
+    if with_charts:
+        from exports.briefing_content import render
+
+        content = render(content)
     from exports.briefing import briefing_pptx
 
-    paragraph = report_text(engine, period, township)
-    scope = "全县" if township is None else township_name(engine, township)
-    cutoff = f"数据截至:{period.year}年{period.month}月"
-    slides = _chart_slides(engine, period, township, scope, cutoff) if with_charts else []
-    deck = briefing_pptx(paragraph, slides, scope, period.label(), cutoff)
-    return [Attachment(f"{scope}{period.label()}医保工作汇报材料.pptx", deck, PPTX)]
+    deck = briefing_pptx(content)
+    return [Attachment(f"{content.scope}{period.label()}医保工作汇报材料.pptx", deck, PPTX)]
 
 
-def _chart_slides(
-    engine: Engine, period: Period, township: str | None, scope: str, cutoff: str
-) -> list[tuple[str, bytes, str]]:
-    from exports.headlines import headline_charts
-    from exports.images import chart_png
+def briefing_content(engine: Engine, period: Period, township: str | None):
+    """What 汇报材料 gathers for the scope, as its viewer sees it (charts not yet drawn); the
+    region's level and name give 全县/全区/全市 and the issuing unit, as on the page."""
+    from charts import ChartText, stacked
+    from data_sources import region
+    from exports import wording
+    from exports.briefing_content import gather
     from metrics.execute import execute
-    from ui.charts import ChartText, stacked
 
-    viewer = _viewer(township)
+    with engine.connect() as conn:
+        area = region.read_region(conn)
+    level = area.level if area else region.DEFAULT_LEVEL
+    scope = region.scope_word_for(level) if township is None else township_name(engine, township)
+    cutoff = f"数据截至:{period.year}年{period.month}月"
     source = f"数据来源:县医疗保障局医保决策驾驶舱  {cutoff}"
-    charts = headline_charts(
+    viewer = _viewer(township)
+    return gather(
         lambda spec: execute(engine, spec, viewer),
         period,
         township,
+        cutoff,
         lambda subject, unit: stacked(
             ChartText(f"{scope} {period.label()} {subject}", unit, source)
         ),
+        scope_label=scope,
+        level=level,
+        organisation=wording.organisation(area.name if area else None),
     )
-    return [(h.subject, chart_png(h.chart, scale=2), h.note) for h in charts]
 
 
 def _viewer(township: str | None) -> Viewer:

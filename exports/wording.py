@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from metrics import present, units
+from metrics.model import Level
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV_FILE = "YIBAO_WORDING"
@@ -65,7 +66,7 @@ SOURCES: dict[str, str] = {
     "fund_pooled_note": "基金县级统筹,乡镇材料不列基金收支(DOMAIN.md)",
     "hidden_assistance": "DOMAIN.md:救助小数字不向无权限人员展示",
     "township_institutions": "乡镇材料中DRG、集采的主语",
-    "organisation": "发文单位;接入地区表后以地区名称代替",
+    "organisation": "发文单位;仓库记录了地区时以“地区名称+医疗保障局”代替",
 }
 
 # Half-width -> full-width (written as escapes so an editor cannot fold them back).
@@ -132,11 +133,24 @@ def amount(yuan: float, w: Wording | None = None) -> str:
     return units.fmt_wan_yuan(yuan, unit=False) + w.wan_unit
 
 
-def persons(metric_id: str, value: float, township: bool) -> str:
-    """'94.52万人' for the county, '92316人' for a township (no thousands separator in a 公文)."""
-    fmt = present.display_fmt(metric_id, township)
-    shown = present.scaled(metric_id, value, township)
-    return units.fmt_number(shown, digits=present.DECIMALS[fmt]) + present.DISPLAY_UNIT[fmt]
+def persons(metric_id: str, value: float, level: Level = "county") -> str:
+    """'94.52万人' for the county, '92316人' for a township (no thousands separator in a 公文).
+
+    >>> persons("enrolled", 92316, "township"), persons("enrolled", 945200)
+    ('92316人', '94.52万人')
+    """
+    return present.plain_text(metric_id, value, level=level)
+
+
+def organisation(region_name: str | None, w: Wording | None = None) -> str:
+    """The issuing unit: '南昌县医疗保障局' for a recorded region, else the wording's default.
+
+    >>> organisation("南昌县"), organisation(None, Wording())
+    ('南昌县医疗保障局', '县医疗保障局')
+    """
+    if region_name and region_name.strip():
+        return f"{region_name.strip()}医疗保障局"
+    return (w or wording()).organisation
 
 
 def person_times(value: float, township: bool, w: Wording | None = None) -> str:

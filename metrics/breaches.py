@@ -2,8 +2,9 @@
 layer and 预警督办 (cases, the 督办 page, the monthly push).
 
 Everything downstream depends on `Breach` and `Evaluation` only. The rules reuse the overview's
-warnings (`metrics.alerts`) row by row, so a township listed as behind 时序进度 on 总览 is exactly
-a township with a breach here, with the same text.
+warnings (`metrics.alerts.off_pace` on the status columns the spec asks for) row by row, so a
+township listed as behind 时序进度 on 总览 is exactly a township with a breach here, with the
+same text.
 
 A rule whose area has no data for the month is not *evaluated* (it is absent from
 `Evaluation.rules`): a fund-only load must not look like every township catching up.
@@ -14,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import pandas as pd
 from sqlalchemy import Connection, Engine
 
 from data_sources import codes
@@ -88,28 +88,32 @@ def _one(alert_list: list[alerts.Alert]) -> alerts.Alert | None:
 
 
 def _pace_breaches(
-    frame: pd.DataFrame,
+    result: Result,
+    metric_id: str,
     *,
     rule: str,
     kind: str,
     code_col: str,
     name_col: str,
-    actual: str,
-    expected: str,
-    judge: Callable[[pd.DataFrame], list[alerts.Alert]],
+    what: str | None,
     year: int,
     month: int,
 ) -> list[Breach]:
-    """One breach per row the overview's warning function flags (called on that row alone)."""
+    """One breach per row the overview's warning (`alerts.off_pace`, the metric's own status rule)
+    flags, called on that row alone. `result` was asked for compare=("status",)."""
     area = RULES[rule][0]
+    expected = f"{metric_id}{compare.EXPECTED}"
+    if expected not in result.frame.columns:  # no time progress (e.g. no targets): nothing to judge
+        return []
+    frame = result.frame.dropna(subset=[metric_id, expected])
     out = []
     for i in range(len(frame)):
         row = frame.iloc[[i]]
-        alert = _one(judge(row))
+        alert = _one(alerts.off_pace(row, metric_id, name=name_col, area=area, what=what))
         if alert is None:
             continue
         r = row.iloc[0]
-        act, exp = float(r[actual]), float(r[expected])
+        act, exp = float(r[metric_id]), float(r[expected])
         out.append(
             Breach(
                 area=area,
@@ -133,76 +137,42 @@ def _pace_breaches(
 
 
 def _enrollment(fetch: Fetch, period: Period) -> list[Breach] | None:
-    ranking = fetch(QuerySpec.make(["enroll_completion"], period, ["township"]))
+    # The overview's ranking spec and warning call (pages/overview.py), so the texts are equal.
+    ranking = fetch(
+        QuerySpec.make(["enroll_completion"], period, ["township"], compare=("status",))
+    )
     if ranking.empty:
         return None
-    split = fetch(QuerySpec.make(["enroll_target"], period, ["township", "scheme"])).frame
-    frame = ranking.frame.dropna(subset=["enroll_completion"]).copy()
-    frame["expected"] = frame["township"].map(
-        compare.enrollment_expected_by(split, period, "township")
-    )
-    frame = frame.dropna(subset=["expected"])
     return _pace_breaches(
-        frame,
+        ranking,
+        "enroll_completion",
         rule=ENROLL,
         kind="township",
         code_col="township",
         name_col="township_name",
-        actual="enroll_completion",
-        expected="expected",
-        judge=lambda row: alerts.behind_progress(
-            row,
-            name="township_name",
-            actual="enroll_completion",
-            expected="expected",
-            area=RULES[ENROLL][0],
-            what="参保任务完成率",
-        ),
+        what=None,
         year=period.year,
         month=period.month,
     )
 
 
 def _institutions(fetch: Fetch, period: Period, rule: str) -> list[Breach] | None:
+    """集采 behind by more than PROCUREMENT_LAG_PP, DRG ahead by more than DRG_OVER_PACE_PP: the
+    margins the catalog declares for proc_progress and drg_execution (`compare.status_of`)."""
     metric = "proc_progress" if rule == PROCUREMENT else "drg_execution"
-    result = fetch(QuerySpec.make([metric], period, ["township", "institution"]))
+    result = fetch(
+        QuerySpec.make([metric], period, ["township", "institution"], compare=("status",))
+    )
     if result.empty:
         return None
-    frame = result.frame.dropna(subset=[metric]).assign(expected=compare.linear_expected(period))
-    area = RULES[rule][0]
-    if rule == PROCUREMENT:
-
-        def judge(row: pd.DataFrame) -> list[alerts.Alert]:
-            return alerts.behind_progress(
-                row,
-                name="institution_name",
-                actual=metric,
-                expected="expected",
-                area=area,
-                what="集采采购进度",
-                lag_pp=settings.PROCUREMENT_LAG_PP,
-            )
-    else:
-
-        def judge(row: pd.DataFrame) -> list[alerts.Alert]:
-            return alerts.ahead_of_pace(
-                row,
-                name="institution_name",
-                actual=metric,
-                expected="expected",
-                area=area,
-                what="DRG预算执行率",
-            )
-
     return _pace_breaches(
-        frame,
+        result,
+        metric,
         rule=rule,
         kind="institution",
         code_col="institution",
         name_col="institution_name",
-        actual=metric,
-        expected="expected",
-        judge=judge,
+        what="集采采购进度" if rule == PROCUREMENT else "DRG预算执行率",
         year=period.year,
         month=period.month,
     )
@@ -332,6 +302,6 @@ def evaluate(
     """The breaches of (year, month) in a warehouse, seen county-wide.
 
     For example ``evaluate(engine, 2026, 10).breaches[0].figures["text"]`` reads
-    '冈上镇参保任务完成率92.52%,落后时序进度6.43个百分点' on the demo warehouse.
+    '冈上镇任务完成率92.52%,落后时序进度6.43个百分点' on the demo warehouse.
     """
     return evaluate_with(lambda spec: execute(conn, spec, SYSTEM_VIEWER), year, month, only)

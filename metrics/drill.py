@@ -2,8 +2,9 @@
 
 Every figure comes from the metrics layer through `fetch` (QuerySpec -> Result): pages pass
 `metrics.service.fetch` (scoped to the session's viewer, cached), tests a function executing on a
-fixture warehouse. Status, rank, time progress and 同比 are the rules of `metrics.compare`; this
-module only arranges them for one township. No Streamlit here.
+fixture warehouse. Status, rank, time progress and 同比 are the rules of `metrics.compare` (each
+metric's own curve, margin and direction, `compare.status_of`), asked for in the spec where one
+spec can answer; this module only arranges them for one township. No Streamlit here.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from metrics import compare, present, settings, units
+from metrics import compare, present, units
 from metrics.catalog import metric
 from metrics.execute import Result
 from metrics.model import Period, QuerySpec
+from metrics.status import Status
 from metrics.suppress import SUPPRESSED
 
 Fetch = Callable[[QuerySpec], Result]
@@ -47,6 +49,7 @@ DRG = "DRG付费"
 UNIT_PERSONS = present.DISPLAY_UNIT["persons"]  # 人
 UNIT_VOLUME = present.DISPLAY_UNIT["int"]  # no unit word: the agreement's own counting unit
 UNIT_WAN_YUAN = present.DISPLAY_UNIT["wan_yuan"]  # 万元
+COMPLETION = "enroll_completion"
 
 
 # --- 1. Rank history ----------------------------------------------------------------------------
@@ -67,6 +70,7 @@ def rank_table(
     which no township has a figure has no rank at all (rank and of missing, status 无数据).
     """
     towns = sorted(set(completion["township"].astype(str)) | set(targets["township"].astype(str)))
+    targets = targets.assign(township=targets["township"].astype(str))
     rows = []
     for m in range(1, last_month + 1):
         month = completion[completion["month"].astype(int) == m]
@@ -76,9 +80,7 @@ def rank_table(
             .reindex(towns)
             .astype(float)
         )
-        expected = compare.enrollment_expected_by(targets, Period(year, m), "township")
-        exp = expected.get(township) if township in expected.index else None
-        exp = None if exp is None or pd.isna(exp) else float(exp)
+        exp = _expected_of(targets, Period(year, m), township)
         value = values.get(township)
         value = None if value is None or pd.isna(value) else float(value)
         if values.notna().any() and township in values.index:
@@ -93,11 +95,18 @@ def rank_table(
                 "expected": np.nan if exp is None else exp,
                 "rank": rank,
                 "of": of,
-                "status": compare.status_vs_progress(value, exp),
+                "status": compare.status_of(COMPLETION, value, exp),
             }
         )
     out = pd.DataFrame(rows, columns=RANK_COLUMNS)
     return out.astype({"rank": "Int64", "of": "Int64"})
+
+
+def _expected_of(targets: pd.DataFrame, period: Period, township: str) -> float | None:
+    """The township's enrollment 时序进度 (scheme curves weighted by its targets), None without."""
+    mine = targets[targets["township"] == township]
+    expected = compare.expected_by_targets(mine, period, ())
+    return None if expected is None or pd.isna(expected) else float(expected)
 
 
 def rank_history(fetch: Fetch, year: int, last_month: int, township: str) -> pd.DataFrame:
@@ -106,8 +115,8 @@ def rank_history(fetch: Fetch, year: int, last_month: int, township: str) -> pd.
     Completion at month m = enrolled persons at the end of m (year to date: enrollment is a month-end
     stock) ÷ the year's enrollment target. Rank 1 = highest completion; ties share the better rank
     and a missing figure ranks last, as on the pages (`compare.rank`). `expected` is the 时序进度 at
-    month m (scheme curves weighted by target, `compare.enrollment_expected_by`), `status` the
-    township's RAG against it (a `Status`). Two queries: completion by township × month, and
+    month m (scheme curves weighted by target, `compare.expected_by_targets`), `status` the
+    township's status against it by the metric's rule (`compare.status_of`, a `Status`). Two queries: completion by township × month, and
     targets by township × scheme; rows are only those the viewer's scope shows.
 
     Columns: month, value, expected, rank, of, status.
@@ -128,12 +137,12 @@ def enrollment_trend(fetch: Fetch, year: int, last_month: int, township: str) ->
     planned(m) = Σ over schemes of the scheme's yearly target × its 时序进度 at m
     (`compare.enrollment_plan_curve`); gap = planned − enrolled (positive = behind). Two queries,
     both for the township only. Columns: month, enrolled, planned, gap (persons); a month without
-    data has enrolled and gap missing. The frame feeds `ui.charts.enrollment_vs_plan` as is.
+    data has enrolled and gap missing. `charts.enrollment_vs_plan` draws the same plan from the
+    months with data and `trend_targets`.
     """
     period, where = Period(year, last_month), {"township": township}
     monthly = fetch(QuerySpec.make(["enrolled"], period, ["month"], where)).frame
-    split = fetch(QuerySpec.make(["enroll_target"], period, ["scheme"], where)).frame
-    targets = {} if split.empty else dict(zip(split["scheme"], split["enroll_target"], strict=True))
+    targets = trend_targets(fetch, year, last_month, township)
     plan = compare.enrollment_plan_curve(targets, last_month)
     if not targets:
         plan["planned"] = np.nan
@@ -147,36 +156,43 @@ def enrollment_trend(fetch: Fetch, year: int, last_month: int, township: str) ->
     return out[["month", "enrolled", "planned", "gap"]]
 
 
+def trend_targets(fetch: Fetch, year: int, last_month: int, township: str) -> dict[str, float]:
+    """The township's yearly enrollment target per scheme (the plan of `enrollment_trend`, and
+    what `charts.enrollment_vs_plan` draws it from); empty without targets."""
+    spec = QuerySpec.make(
+        ["enroll_target"], Period(year, last_month), ["scheme"], {"township": township}
+    )
+    split = fetch(spec).frame
+    if split.empty:
+        return {}
+    return {
+        str(s): float(t)
+        for s, t in zip(split["scheme"], split["enroll_target"], strict=True)
+        if t is not None and not pd.isna(t)
+    }
+
+
 # --- 2. Area summary ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Area:
-    """One area of 乡镇详情: its headline metric, the target it is measured against, how its
-    time progress and status margin are read."""
+    """One area of 乡镇详情: its headline metric and the target it is measured against. Its time
+    progress, margin and direction are the metric's own (metrics/catalog)."""
 
     name: str
     metric: str
     target_metric: str | None
     extra: tuple[str, ...]  # inputs fetched alongside (the target)
-    progress: str | None  # "enrollment": scheme curves; "linear": m/12; None: no time progress
-    margin: float = settings.RAG_AMBER_PP
 
 
 AREAS: tuple[Area, ...] = (
-    Area(ENROLLMENT, "enroll_completion", "enroll_target", ("enroll_target",), "enrollment"),
-    Area(ASSISTANCE, "assist_amount", None, ("assist_times",), None),
+    Area(ENROLLMENT, COMPLETION, "enroll_target", ("enroll_target",)),
+    Area(ASSISTANCE, "assist_amount", None, ("assist_times",)),
     # 滞后 beyond PROCUREMENT_LAG_PP behind time progress, as on the 集采 page and the overview.
-    Area(
-        PROCUREMENT,
-        "proc_progress",
-        "proc_agreed",
-        ("proc_agreed",),
-        "linear",
-        settings.PROCUREMENT_LAG_PP,
-    ),
-    # Over pace beyond DRG_OVER_PACE_PP ahead of time progress, as on the DRG page and overview.
-    Area(DRG, "drg_execution", "drg_budget", ("drg_budget",), "linear", settings.DRG_OVER_PACE_PP),
+    Area(PROCUREMENT, "proc_progress", "proc_agreed", ("proc_agreed",)),
+    # 超进度 beyond DRG_OVER_PACE_PP ahead of time progress, as on the DRG page and the overview.
+    Area(DRG, "drg_execution", "drg_budget", ("drg_budget",)),
 )
 
 
@@ -200,47 +216,39 @@ def area_summary(fetch: Fetch, period: Period, township: str) -> pd.DataFrame:
     Per area: value = the township's headline metric (参保任务完成率, 医疗救助金额, 采购进度,
     DRG预算执行率); target = the absolute figure it is measured against (参保任务数, 约定采购量,
     DRG付费预算; none for 医疗救助); expected = 时序进度 (enrollment: scheme curves weighted by the
-    township's targets; 集采 and DRG: m/12; none for 医疗救助); status = RAG of value against
-    expected with the area's policy margin (DRG: lower is better); yoy = 同比 by
-    `compare.change` (rates in ratio points, amounts as growth); rank among the townships the
-    viewer may see where the metric has a direction (1 = best). Figures are read from the
+    township's targets; 集采 and DRG: m/12; none for 医疗救助); status = the metric's own rule
+    (`compare.status_of`: its margin and direction, DRG lower is better; 无数据 without a figure,
+    None where the metric has no time progress); yoy = 同比 (rates in ratio points, amounts as
+    growth); rank among the townships the viewer may see where the metric has a direction
+    (1 = best). One spec per area asks for all of it (compare=("yoy", "status", "rank")). Figures are read from the
     by-township frame, so small-cell suppression is the one the county table gets
     (`suppressed` True: the value is hidden). `metric`/`target_metric` name the metrics whose
     declared format the value and target take (`present.text`).
     """
-    targets = fetch(QuerySpec.make(["enroll_target"], period, ["township", "scheme"])).frame
     rows = []
     for area in AREAS:
-        ids = [area.metric, *area.extra]
-        current = fetch(QuerySpec.make(ids, period, ["township"])).frame
-        previous = fetch(QuerySpec.make(ids, period.previous_year(), ["township"])).frame
-        if not current.empty and not previous.empty:
-            current = compare.attach_changes(current, previous, ["township"], [area.metric])
+        m = metric(area.metric)
+        result = fetch(
+            QuerySpec.make(
+                [area.metric, *area.extra],
+                period,
+                ["township"],
+                compare=("yoy", "status", "rank"),
+            )
+        )
+        current = result.frame
         row = _row_of(current, township)
         value = _number(row, area.metric)
-        if area.progress == "enrollment":
-            by_town = (
-                compare.enrollment_expected_by(targets, period, "township")
-                if not targets.empty
-                else pd.Series(dtype=float)
-            )
-            expected = by_town.get(township)
-            expected = None if expected is None or pd.isna(expected) else float(expected)
-        elif area.progress == "linear":
-            expected = compare.linear_expected(period)
-        else:
-            expected = None
-        better = metric(area.metric).higher_is_better
-        status = (
-            compare.status_vs_progress(value, expected, better is not False, area.margin)
-            if area.progress is not None
-            else None
-        )
+        expected = _number(row, f"{area.metric}{compare.EXPECTED}")
+        # 无数据 without a figure or a time progress (no targets); None: no time progress at all.
+        status = None
+        if m.progress is not None:
+            code = None if row is None else row.get(f"{area.metric}{compare.STATUS}")
+            status = Status.of(code) if value is not None else Status.NONE
         rank = of = None
-        if better is not None and row is not None and value is not None:
-            ranks = compare.rank(current[area.metric].astype(float), higher_is_better=better)
-            rank = int(ranks[current["township"].astype(str) == township].iloc[0])
-            of = len(current)
+        if m.higher_is_better is not None and value is not None:
+            rank = int(_number(row, f"{area.metric}{compare.RANK}") or 0) or None
+            of = len(current) if rank is not None else None
         hidden = bool(row is not None and SUPPRESSED in row.index and row[SUPPRESSED])
         rows.append(
             {
@@ -342,13 +350,15 @@ def lag_drivers(fetch: Fetch, period: Period, township: str, limit: int = 5) -> 
             )
         )
 
-    linear = compare.linear_expected(ytd)
+    # The curves the catalog declares for proc_progress and drg_execution (both m/12).
+    pace_proc = compare.expected_progress_of("proc_progress", ytd) or 0.0
+    pace_drg = compare.expected_progress_of("drg_execution", ytd) or 0.0
     proc = fetch(
         QuerySpec.make(["proc_agreed", "proc_purchased"], ytd, ["institution"], where)
     ).frame
     if not proc.empty:
         proc = proc[proc["proc_agreed"].notna()]
-        gaps = linear * proc["proc_agreed"].astype(float) - proc["proc_purchased"].astype(
+        gaps = pace_proc * proc["proc_agreed"].astype(float) - proc["proc_purchased"].astype(
             float
         ).fillna(0.0)
         parts.append(
@@ -365,7 +375,9 @@ def lag_drivers(fetch: Fetch, period: Period, township: str, limit: int = 5) -> 
     drg = fetch(QuerySpec.make(["drg_paid", "drg_budget"], ytd, ["institution"], where)).frame
     if not drg.empty:
         drg = drg[drg["drg_budget"].notna()]
-        over = drg["drg_paid"].astype(float).fillna(0.0) - linear * drg["drg_budget"].astype(float)
+        over = drg["drg_paid"].astype(float).fillna(0.0) - pace_drg * drg["drg_budget"].astype(
+            float
+        )
         parts.append(
             _drivers(
                 DRG,

@@ -30,6 +30,7 @@ from metrics.warehouse import (
     engine,
     freshness,
     get_engine,
+    township_boundaries,
     years,
 )
 
@@ -48,6 +49,7 @@ __all__ = [
     "freshness",
     "get_engine",
     "set_viewer",
+    "township_boundaries",
     "townships",
     "years",
 ]

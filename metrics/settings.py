@@ -64,7 +64,7 @@ MONTHS_PAYABLE_BANDS: dict[str, MonthsBand] = {
         6,
         9,
         15,
-        source="人社部发〔2009〕67号:6-9个月合理,超过15个月结余过多,低于3个月结余不足(待核对本地规定)",
+        source="人社部发〔2009〕67号:6-9个月合理,超过15个月结余过多,低于3个月结余不足(各地规定不同,以本地规定为准)",
     ),
     # The resident scheme's own rule is about shares of the year's funding (see the two shares
     # below); the same months band is shown so both schemes read alike on the overview.
@@ -73,7 +73,7 @@ MONTHS_PAYABLE_BANDS: dict[str, MonthsBand] = {
         6,
         9,
         15,
-        source="参照职工医保6-9个月区间;居民医保另有当期结余≤15%、累计结余≤25%的规定(待核对本地规定)",
+        source="参照职工医保6-9个月区间;居民医保另有当期结余≤15%、累计结余≤25%的规定(各地规定不同,以本地规定为准)",
     ),
 }
 

@@ -147,3 +147,17 @@ def all_townships() -> pd.DataFrame:
 def years() -> tuple[int, ...]:
     """Years that have data in any area (this year when the warehouse is still empty)."""
     return _once("years", lambda: _members(warehouse_url(), freshness().version)[1])
+
+
+@st.cache_data(ttl=settings.CACHE_TTL_SECONDS, show_spinner=False)
+def _boundaries(url: str, version: int) -> pd.DataFrame:
+    del version
+    from data_sources import boundaries as shapes
+
+    with get_engine(url).connect() as conn:
+        return shapes.read(conn)
+
+
+def township_boundaries() -> pd.DataFrame:
+    """The townships' outlines for the map (township_code, geometry GeoJSON text, fictional)."""
+    return _boundaries(warehouse_url(), freshness().version)

@@ -287,7 +287,7 @@ thresholds = "、".join(
 )
 st.caption(
     f"预警标准:{thresholds}即推送预警,每月反馈乡村振兴部门跟进核实"
-    "(来源:南昌县医保局2023年1-10月工作总结,metrics/settings.py `POVERTY_OOP_THRESHOLD_YUAN`)。"
+    "(来源:南昌县医保局2023年1-10月工作总结;标准可由系统管理员按本地规定调整)。"
 )
 alert_types = service.fetch_with_yoy(
     QuerySpec.make(["alert_persons"], period, ["population_type"], where)

@@ -12,8 +12,10 @@ import datetime as dt
 
 import streamlit as st
 
+import charts
 from auth import session as auth_session
-from exports import fonts, pack
+from data_sources import region
+from exports import fonts, pack, wording
 from exports.briefing import briefing_pptx
 from exports.briefing_content import gather, render
 from exports.docx_report import briefing_docx
@@ -22,7 +24,7 @@ from exports.pdf_report import briefing_pdf
 from exports.watermark import pptx as mark_pptx
 from metrics import service
 from metrics.model import period_end_date
-from ui import charts, layout, state
+from ui import layout, state
 
 f = state.current()
 layout.header("汇报材料", f)
@@ -35,7 +37,20 @@ def _text(subject: str, unit: str) -> charts.ChartText:
 
 
 cutoff = service.freshness().label(period_end_date(period))
-content = gather(service.fetch, period, f.township, cutoff, _text, scope_label=f.scope_label)
+# The region recorded by the init command names the scope (全县/全区/全市) and the issuing unit;
+# a warehouse without one reads as a county with the wording's default unit.
+with service.engine().connect() as conn:
+    area = region.read_region(conn)
+content = gather(
+    service.fetch,
+    period,
+    f.township,
+    cutoff,
+    _text,
+    scope_label=f.scope_label,
+    level=area.level if area else region.DEFAULT_LEVEL,
+    organisation=wording.organisation(area.name if area else None),
+)
 if not content.paragraph and not content.headlines:
     layout.empty_note("汇报", f)
     st.stop()

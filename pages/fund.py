@@ -129,7 +129,7 @@ def _band_text(band: MonthsBand) -> str:
 if shown:
     lines = [
         "**可支付月数** = 累计结余 ÷ 本年月均支出(本年累计支出 ÷ 已过月数)。"
-        "区间按险种设置(metrics/settings.py `MONTHS_PAYABLE_BANDS`),各省规定不同,使用前请核对本地规定:"
+        "合理区间按险种设置,各省规定不同,可由系统管理员按本地规定调整:"
     ]
     for scheme in shown:
         band = settings.MONTHS_PAYABLE_BANDS[scheme]

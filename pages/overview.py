@@ -5,14 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from data_sources import codes
 from data_sources.cases import badges as case_badges
+from exports.briefing_content import ranking_spec, warning_items
 from metrics import alerts, present, service, settings
 from metrics.model import QuerySpec
 from metrics.status import Status, months_payable_status
-from ui import layout, state
+from ui import chrome, layout, state, township_map
 
 RATE = present.column("enroll_completion")  # a ratio shown in %
+WALL_ITEMS = 9  # warnings shown on the wall screen (the rest are counted): one screen, no scroll
 f = state.current()
 layout.header("总览", f)
 period = f.period
@@ -29,7 +30,7 @@ def cards() -> None:
             period,
             (),
             town,
-            compare=("yoy", "status"),
+            compare=("yoy", "status", "expected"),
         )
     )
     fund = service.fetch_with_yoy(
@@ -52,20 +53,49 @@ def cards() -> None:
             period,
             (),
             town,
-            compare=("yoy", "status"),
+            compare=("yoy", "status", "expected"),
         )
     )
 
     if enroll.empty and fund_total.empty:
         layout.empty_note("业务", f)
         return
-    row1 = st.columns(4)
+    months = dict(
+        zip(fund.frame.get("scheme", []), fund.frame.get("fund_months_payable", []), strict=True)
+    )
+    bands = {
+        scheme: months_payable_status(value, settings.MONTHS_PAYABLE_BANDS[scheme])
+        for scheme, value in months.items()
+    }
+    statuses = [
+        enroll.status("enroll_completion") if not enroll.empty else Status.NONE,
+        max((b[0] for b in bands.values()), key=lambda s: s.severity, default=Status.NONE),
+        proc.status("proc_progress") if not proc.empty else Status.NONE,
+        drg.status("drg_execution") if not drg.empty else Status.NONE,
+    ]
+    behind = sum(s is Status.RED for s in statuses)
+    watch = sum(s is Status.AMBER for s in statuses)
+    scope = f.scope_label
+    if behind:
+        st.markdown(
+            f"{scope}主要指标 :red-badge[▼ {behind}项落后于时序进度] :orange-badge[◆ {watch}项预警]"
+        )
+    elif watch:
+        st.markdown(f"{scope}主要指标 :orange-badge[◆ {watch}项预警],其余正常")
+    else:
+        st.markdown(f"{scope}主要指标 :green-badge[● 均正常]")
+    box = st.container(key=chrome.CARDS_KEY)  # on a phone: two cards to a row
+    wall = chrome.screen_mode() == chrome.WALL
+    # On the wall screen the eight cards stand in one row, so the whole overview fits.
+    slots = box.columns(8) if wall else [*box.columns(4), *box.columns(4)]
+    row1 = slots[:4]
     layout.result_card(
         row1[0],
         enroll,
         "enroll_completion",
         label="参保任务完成率",
         note=layout.progress_note(enroll, "enroll_completion"),
+        bullet=True,
     )
     layout.result_card(row1[1], enroll, "enrolled", note=f"任务数 {enroll.text('enroll_target')}")
     ft = fund_total.frame.iloc[0] if not fund_total.frame.empty else pd.Series(dtype=float)
@@ -85,13 +115,10 @@ def cards() -> None:
         note=f"两险合计{county_note};其中县域内 {present.text('fund_spending_county', ft.get('fund_spending_county'))}",
     )
 
-    row2 = st.columns(4)
-    months = dict(
-        zip(fund.frame.get("scheme", []), fund.frame.get("fund_months_payable", []), strict=True)
-    )
+    row2 = slots[4:]
     worst, notes = Status.NONE, []
     for scheme, value in months.items():
-        status, phrase = months_payable_status(value, settings.MONTHS_PAYABLE_BANDS[scheme])
+        status, phrase = bands[scheme]
         notes.append(
             f"{present.SCHEME_SHORT[scheme]}{present.text('fund_months_payable', value)}({phrase})"
         )
@@ -120,9 +147,13 @@ def cards() -> None:
         "drg_execution",
         label="DRG预算执行率",
         note=f"已付 {drg.text('drg_paid')} / 预算 {drg.text('drg_budget')}",
+        bullet=True,
     )
+    if wall:
+        return
     st.caption(
-        f"卡片每{settings.AUTO_REFRESH_SECONDS // 60}分钟自动刷新;● 绿色正常、橙色预警、红色滞后"
+        f"卡片每{settings.AUTO_REFRESH_SECONDS // 60}分钟自动刷新;● 正常、◆ 预警、▼ 滞后(DRG ▲ 超进度),"
+        "条形为完成进度,竖线为时序进度"
         f"(与时序进度相比,预警带{present.text('enroll_completion', settings.RAG_AMBER_PP)})。"
     )
 
@@ -130,16 +161,15 @@ def cards() -> None:
 cards()
 st.divider()
 
-left, right = st.columns([3, 2])
+WALL = chrome.screen_mode() == chrome.WALL
+# 大屏: ranking, map and warnings side by side, so the whole overview fits one 1920×1080 screen.
+if WALL:
+    left, middle, right = st.columns([4, 4, 3])
+else:
+    left, right = st.columns([3, 2])
+    middle = None
 # The same ranking as 参保扩面 (all schemes): status against 时序进度, the rank as text.
-ranking = service.fetch(
-    QuerySpec.make(
-        ["enroll_completion", "enrolled", "enroll_target"],
-        period,
-        ["township"],
-        compare=("status", "rank"),
-    )
-)
+ranking = service.fetch(ranking_spec(period))
 county_progress = service.fetch(
     QuerySpec.make(["enroll_completion"], period, compare=("expected",))
 )
@@ -159,56 +189,28 @@ with left:
 
 with right:
     st.markdown("#### 预警事项")
-    items: list[alerts.Alert] = []
-    if not rank_frame.empty:
-        items += alerts.summarize(
-            alerts.off_pace(rank_frame, "enroll_completion", name="township_name", area="参保扩面"),
-            "参保扩面",
-        )
-    fund_result = service.fetch(QuerySpec.make(["fund_months_payable"], period, ["scheme"]))
-    fund = fund_result.frame
-    if not fund.empty:
-        items += alerts.months_payable(
-            dict(zip(fund.scheme, fund.fund_months_payable, strict=True)), codes.SCHEMES
-        )
-    proc_result = service.fetch(
-        QuerySpec.make(["proc_progress"], period, ["institution"], town, compare=("status",))
-    )
-    proc = proc_result.frame
-    if not proc.empty:
-        items += alerts.summarize(
-            alerts.off_pace(
-                proc,
-                "proc_progress",
-                name="institution_name",
-                area="集中带量采购",
-                what="集采采购进度",
-            ),
-            "集中带量采购",
-            limit=3,
-        )
-    drg_result = service.fetch(
-        QuerySpec.make(["drg_execution"], period, ["institution"], town, compare=("status",))
-    )
-    drg = drg_result.frame
-    if not drg.empty:
-        items += alerts.summarize(
-            alerts.off_pace(
-                drg,
-                "drg_execution",
-                name="institution_name",
-                area="DRG预算执行",
-                what="DRG预算执行率",
-            ),
-            "DRG预算执行",
-            limit=3,
-        )
+    # The briefing material lists the same warnings from the same specs (one function).
+    found = warning_items(service.fetch, period, f.township)
+    items = list(found.items)
     if not items:
         st.success("各项指标均未落后于时序进度。")
     badge = case_badges(service.engine(), [i.text for i in items])  # 预警督办: status and age
+    if WALL and len(items) > WALL_ITEMS:
+        items = [
+            *items[:WALL_ITEMS],
+            alerts.Alert(Status.AMBER, "其他", f"另有{len(items) - WALL_ITEMS}项"),
+        ]
     for item in items:
         color = "red" if item.severity is Status.RED else "orange"
         st.markdown(f":{color}[●] **{item.area}**:{item.text}{badge.get(item.text, '')}")
 
+if middle is not None:
+    with middle:
+        township_map.render(f, "overview_map")
+else:
+    st.markdown("#### 各乡镇分布图")
+    township_map.render(f, "overview_map")
+
 # The cards refresh in their own fragment; their statements are those of the same specs.
-layout.show_sql([ranking, county_progress, fund_result, proc_result, drg_result])
+if not WALL:
+    layout.show_sql([ranking, county_progress, *found.results[1:]])

@@ -10,8 +10,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 import charts
 from auth import session as auth_session
-from data_sources import scenarios
-from exports import watermark
+from data_sources import region, scenarios
+from exports import watermark, wording
 from metrics import planning, present, service, settings, units
 from metrics.model import Period, QuerySpec
 from metrics.planning import METHODS, SCHEME_LABELS, SCHEME_SHORT, SCHEMES, PlanInfeasible
@@ -402,6 +402,8 @@ elif saved_list is not None:
     picked = saved_list.set_index("scenario_id").loc[pick]
     pick_name = str(picked["name"])
     sheet = planning_export.task_table_frame(scenarios.scenario_targets(eng, pick), towns)
+    with eng.connect() as conn:  # the issuing unit: the recorded region's 医疗保障局
+        issuer = wording.organisation(region.region_name(conn))
     if auth_session.allowed("export") or auth_session.allowed("plan"):
         c1.download_button(
             "导出任务分解表(Excel)",
@@ -412,6 +414,7 @@ elif saved_list is not None:
                         sheet,
                         note=f"方案:{pick_name}",
                         status=planning_export.adoption_status(picked["adopted_at"], pick_name),
+                        issuer=issuer,
                     ),
                     mark,
                 ),

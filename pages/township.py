@@ -1,20 +1,30 @@
-"""乡镇详情: all five areas for one township, with its rank among townships and its institutions."""
+"""乡镇详情: one township's areas against target and 时序进度, its rank month by month, its
+enrollment against plan and what drives its lag (metrics/drill.py), then its institutions."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from metrics import present, service
+import charts
+from auth import session as auth_session
+from auth.roles import pages_for
+from charts.ranks import rank_lines
+from metrics import compare, drill, present, service
+from metrics.execute import Result
 from metrics.model import QuerySpec
 from metrics.status import Status
 from ui import layout, state
+from ui.nav import PAGES
 
 f = state.current()
 towns = service.townships()
+# Ranks need every township's figures: only a county viewer has them (a township officer's
+# results hold their own township, and "第1名/共1个" would mislead).
+county_viewer = service.current_viewer().is_county
 if not f.township:
     layout.header("乡镇详情", f)
-    st.info("请选择一个乡镇(街道)查看其五项工作的详细情况。")
+    st.info("请选择一个乡镇(街道)查看其各项工作的详细情况。")
     names = dict(zip(towns.code, towns.name, strict=True))
     choice = st.selectbox(
         "乡镇(街道)", [None, *towns.code], format_func=lambda c: "请选择" if c is None else names[c]
@@ -23,84 +33,201 @@ if not f.township:
         state.select_township(choice)
     st.stop()
 
-layout.header(f"乡镇详情 · {f.township_name}", f)
-period = f.period
-town = f.township_filter()
-# The rank among all townships needs the county's figures: only a county viewer has them (a
-# township officer's own result holds one township, and "第1名/共1个" would mislead).
-county_viewer = service.current_viewer().is_county
 
-# Each area's township figures, and its place among all townships the viewer may see.
-AREAS = (
-    (
-        "参保扩面",
-        "enroll_completion",
-        ["enrolled", "enroll_target", "enroll_gap", "coverage_rate"],
-        True,
-    ),
-    ("医疗救助", "assist_amount", ["assist_times", "alert_persons"], None),
-    ("集中带量采购", "proc_savings", ["proc_progress", "proc_retained"], True),
-    ("DRG预算执行", "drg_execution", ["drg_paid", "drg_budget", "drg_cases", "drg_cmi"], False),
-)
-county = {
-    head: service.fetch(
-        QuerySpec.make(
-            [head, *others],
-            period,
-            ["township"],
-            compare=("status", "rank") if better is not None else (),
-        )
-    )
-    for _, head, others, better in AREAS
-}
-mine = {head: r.frame[r.frame["township"] == f.township] for head, r in county.items()}
-if all(frame.empty for frame in mine.values()):
+def _back_to_county() -> None:
+    """← 返回全县: 总览 for the whole county (this page where 总览 is not granted), with the same
+    year, month and scheme."""
+    user = auth_session.current_user()
+    overview = PAGES[0]
+    if user is None or overview.url_path not in pages_for(user.roles):
+        state.select_township(None)
+    # Switching pages drops the sidebar's widget values: the filters travel in the link and are
+    # read from it again (ui/state.py reads the link once per session, until this flag goes).
+    keep = {state.YEAR: f.year, state.MONTH: f.month, state.SCHEME: f.scheme}
+    params = {state.URL_KEYS[k]: str(v) for k, v in keep.items() if v}
+    st.session_state.pop("_filters_ready", None)
+    st.switch_page(overview.file, query_params=params)
+
+
+if county_viewer and st.button("← 返回全县", key="township_back", type="tertiary"):
+    _back_to_county()
+layout.header(f"乡镇详情 · {f.township_name}", f)
+period, town = f.period, f.township
+where = f.township_filter()
+LEVEL = "township"
+ran: list[Result] = []  # every result the page read, for 查看SQL
+
+
+def fetch(spec: QuerySpec) -> Result:
+    """service.fetch (the session's viewer, cached), remembering the result for 查看SQL."""
+    result = service.fetch(spec)
+    ran.append(result)
+    return result
+
+
+# --- 各项工作: figure, target, 时序进度, status, 同比 and rank (drill.area_summary) ---------------
+
+
+def _area_note(row: pd.Series) -> str:
+    parts = []
+    if row["suppressed"]:
+        parts.append("涉及人数较少,不予显示")
+    if row["target_metric"] and not pd.isna(row["target"]):
+        target = present.text(row["target_metric"], row["target"], level=LEVEL)
+        parts.append(f"{present.metric(row['target_metric']).label} {target}")
+    if not pd.isna(row["expected"]):
+        parts.append(f"时序进度 {present.text(row['metric'], row['expected'])}")
+    if county_viewer and not pd.isna(row["rank"]):
+        parts.append(f"全县第{int(row['rank'])}名 / 共{int(row['of'])}个")
+    return " · ".join(parts)
+
+
+summary = drill.area_summary(fetch, period, town)
+if summary["value"].isna().all() and not summary["suppressed"].any():
     layout.empty_note("本乡镇", f)
     st.stop()
-
-linear = county["drg_execution"].value("drg_execution_expected")  # m/12, as for procurement
-cols = st.columns(4)
-for col, (area, head, others, _) in zip(cols, AREAS, strict=True):
-    result, row = county[head], mine[head]
-    value = row[head].iloc[0] if not row.empty else None
-    position = ""
-    rank_col = f"{head}_rank"
-    if county_viewer and rank_col in row and value is not None:
-        position = f"全县第{int(row[rank_col].iloc[0])}名 / 共{len(result.frame)}个"
-    status_col = f"{head}_status"
-    status = Status.of(row[status_col].iloc[0]) if status_col in row and not row.empty else None
-    details = " · ".join(
-        f"{present.metric(o).label} {present.text(o, row[o].iloc[0], level='township')}"
-        for o in others
-        if not row.empty and o in row
-    )
+cols = st.columns(len(summary))
+for col, (_, row) in zip(cols, summary.iterrows(), strict=True):
     with col:
-        st.markdown(f"**{area}**")
+        st.markdown(f"**{row['area']}**")
         layout.card(
             col,
-            head,
-            value,
-            status=status,
-            note=" · ".join(p for p in (position, details) if p),
-            level="township",
+            row["metric"],
+            None if pd.isna(row["value"]) else float(row["value"]),
+            status=row["status"] if isinstance(row["status"], Status) else None,
+            delta=None if pd.isna(row["yoy"]) else float(row["yoy"]),
+            note=_area_note(row),
+            level=LEVEL,
         )
+st.caption(
+    "状态按各指标自己的规则与时序进度比较(集采落后超过"
+    f"{present.margin_points('proc_progress')}个百分点为滞后,DRG超出"
+    f"{present.margin_points('drg_execution')}个百分点为超进度);医疗救助无时序进度。"
+)
+
+# --- 排名变化 (drill.rank_history) ---------------------------------------------------------------
+
+COMPLETION = drill.COMPLETION
+st.markdown("#### 参保任务完成率排名变化" if county_viewer else "#### 参保任务完成率逐月变化")
+history = drill.rank_history(fetch, period.year, period.month, town)
+shown = history.rename(columns={"value": COMPLETION}).assign(
+    status_label=[compare.status_label(COMPLETION, s) for s in history["status"]]
+)
+extra: dict[str, str | present.Column] = {
+    "expected": present.column_as(COMPLETION, "时序进度", LEVEL),
+    "status_label": "状态",
+}
+if county_viewer:
+    extra |= {"rank": "名次", "of": "参与排名乡镇数"}
+    ranked = history.dropna(subset=["rank"])
+    if not ranked.empty:
+        left, right = st.columns([3, 2])
+        with left:
+            layout.chart(
+                rank_lines(
+                    history[["month", "rank", "value"]],
+                    of=int(ranked["of"].max()),
+                    text=layout.half_chart_text(f, "参保任务完成率排名变化", "名"),
+                ),
+                key="township_rank",
+            )
+        table_box = right
+    else:
+        table_box = st.container()
+else:
+    table_box = st.container()
+    st.caption("排名需全县各乡镇数据,本账号仅可查看本乡镇,故不显示排名。")
+with table_box:
+    layout.table(
+        present.table(shown, [COMPLETION], ["month"], extra=extra, level=LEVEL),
+        title=f.title("参保任务完成率排名变化" if county_viewer else "参保任务完成率逐月变化"),
+    )
+
+# --- 参保人数与计划进度 (drill.enrollment_trend) -----------------------------------------------
+
+st.markdown("#### 参保人数与计划进度")
+trend = drill.enrollment_trend(fetch, period.year, period.month, town)
+targets = drill.trend_targets(fetch, period.year, period.month, town)
+if trend["enrolled"].isna().all():
+    st.info("本乡镇暂无参保数据。")
+else:
+    left, right = st.columns([3, 2])
+    with left:
+        layout.chart(
+            charts.enrollment_vs_plan(
+                trend.dropna(subset=["enrolled"])[["month", "enrolled"]],
+                targets,
+                period.month,
+                layout.half_chart_text(f, "参保人数与计划进度", present.DISPLAY_UNIT["persons"]),
+                level=LEVEL,
+            ),
+            key="township_trend",
+        )
+    with right:
+        layout.table(
+            present.table(
+                trend,
+                ["enrolled"],
+                ["month"],
+                extra={
+                    "planned": present.column_as("enrolled", "计划进度人数", LEVEL),
+                    "gap": present.column_as("enrolled", "差距人数", LEVEL),
+                },
+                level=LEVEL,
+            ),
+            title=f.title("参保人数与计划进度"),
+        )
+    st.caption("计划进度 = 各险种年度任务数 × 该险种时序进度;差距为正表示落后于计划。")
+
+# --- 滞后原因 (drill.lag_drivers) ----------------------------------------------------------------
+
+st.markdown("#### 滞后原因")
+drivers = drill.lag_drivers(fetch, period, town)
+if drivers.empty:
+    st.success("本乡镇各项工作均未落后于计划进度。")
+else:
+    listed = drivers.assign(
+        gap_text=[
+            drill.gap_text(g, u) for g, u in zip(drivers["gap"], drivers["unit"], strict=True)
+        ]
+    )
+    share = present.Column("share_of_gap", "占本领域差距", "pct", "%", 2)
+    layout.table(
+        present.table(
+            listed,
+            [],
+            extra={
+                "area": "业务领域",
+                "subject": "险种或机构",
+                "gap_text": "差距",
+                "share_of_gap": share,
+            },
+        ),
+        title=f.title("滞后原因"),
+    )
+    st.caption(
+        "差距:参保为按时序进度应参保人数减实际参保人数;集采为按时序进度应采购量减已采购量;"
+        "DRG为已支付减按时序进度应支付(万元)。各领域内由大到小排列。"
+    )
+
+# --- 本乡镇定点医药机构, 参保, 救助 ---------------------------------------------------------------
 
 st.divider()
 st.markdown("#### 本乡镇定点医药机构")
-drg_inst = service.fetch(
+drg_inst = fetch(
     QuerySpec.make(
         ["drg_budget", "drg_paid", "drg_execution", "drg_cases", "drg_cmi"],
         period,
         ["institution"],
-        town,
+        where,
     )
 )
-proc_inst = service.fetch(
+proc_inst = fetch(
     QuerySpec.make(
         ["proc_agreed", "proc_purchased", "proc_progress", "proc_savings"],
         period,
         ["institution"],
-        town,
+        where,
     )
 )
 inst = pd.concat(
@@ -123,10 +250,11 @@ else:
         present.table(inst, metrics_shown, ["institution"], extra={"institution_level": "等级"}),
         title=f.title("辖区医疗机构"),
     )
+    linear = compare.expected_progress_of("drg_execution", period)
     st.caption(f"预算执行率与采购进度的时序进度均为 {present.text('drg_execution', linear)}。")
 
 st.markdown("#### 参保情况(分险种、人群)")
-groups = service.fetch(QuerySpec.make(["enrolled"], period, ["scheme", "person_group"], town))
+groups = fetch(QuerySpec.make(["enrolled"], period, ["scheme", "person_group"], where))
 if groups.empty:
     st.info("本乡镇暂无参保数据。")
 else:
@@ -134,9 +262,7 @@ else:
         present.table(groups.frame, ["enrolled"], ["scheme", "person_group"], level=groups.level),
         title=f.title("参保情况(分险种、人群)"),
     )
-assist = service.fetch(
-    QuerySpec.make(["assist_times", "assist_amount"], period, ["category"], town)
-)
+assist = fetch(QuerySpec.make(["assist_times", "assist_amount"], period, ["category"], where))
 st.markdown("#### 医疗救助(按救助对象类别)")
 layout.table(
     present.table(
@@ -144,7 +270,5 @@ layout.table(
     ),
     title=f.title("医疗救助(按救助对象类别)"),
 )
-layout.suppressed_note(assist)
-layout.show_sql([*county.values(), drg_inst, proc_inst, groups, assist])
-if st.button("返回全县"):
-    state.select_township(None)
+layout.suppressed_note(next((r for r in ran if r.suppressed), assist))
+layout.show_sql(ran)

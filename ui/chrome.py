@@ -34,6 +34,9 @@ BASE_CSS = """
 [data-testid="stFileUploaderDropzoneInstructions"] span::after {
   content: "可将文件拖到此处;单个文件不超过 20 MB,格式 .xlsx、.xls、.csv"; font-size: 0.8rem; }
 [data-testid="stMetricValue"] { font-size: clamp(1.25rem, 1.9vw, 2.25rem); }
+/* A card's label wraps rather than cutting its status word off with "…". */
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 @media (max-width: 640px) {
   .st-key-cards [data-testid="stHorizontalBlock"] { flex-wrap: wrap; gap: 0.5rem; }
   .st-key-cards [data-testid="stColumn"] {
@@ -58,11 +61,59 @@ WALL_CSS = """
 .stApp h4 { font-size: 1.25vw; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li {
   font-size: max(0.95rem, 0.85vw); }
-[data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 2.3vw; color: #ffffff; }
-[data-testid="stMetricDelta"] * { font-size: max(0.9rem, 0.8vw); }
-[data-testid="stVerticalBlockBorderWrapper"] { background: #11263d; border-color: #27425f; }
+.stApp [data-testid="stMetricValue"], .stApp [data-testid="stMetricValue"] * {
+  font-size: 1.3vw !important; color: #ffffff !important; line-height: 1.25; }
+.stApp [data-testid="stMetricLabel"], .stApp [data-testid="stMetricLabel"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
+.stApp [data-testid="stMetricDelta"] {
+  background-color: rgba(255, 255, 255, 0.06) !important; filter: brightness(2.2) saturate(1.3); }
+.stApp [data-testid="stMetricDelta"] p { color: inherit !important; font-size: max(0.85rem, 0.7vw); }
+[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] { gap: 0.45rem; }
+.stApp h3 { font-size: 1.5vw; }
+[data-testid="stVerticalBlockBorderWrapper"], [data-testid="stMetric"] {
+  background: #11263d; border-color: #27425f; }
+[data-testid="stDownloadButton"], [data-testid="stElementContainer"]:has(hr),
+[data-testid="stSidebarCollapsedControl"] { display: none !important; }
+[data-testid="stMetric"] { padding: 0.6vh 0.8vw; }
+[data-testid="stMetricLabel"] p { font-size: max(0.95rem, 0.95vw) !important; }
+.stApp [data-testid="stCaptionContainer"] p { font-size: max(0.8rem, 0.7vw); color: #b8c7d9; }
 </style>
 """
+
+
+# Vega-Lite config of a chart on the dark wall screen: light text on the panel colour, larger type
+# (read from the back of a meeting room). Applied to a copy of the memoized spec.
+WALL_CHART_CONFIG = {
+    "background": "#11263d",
+    "title": {"color": "#ffffff", "subtitleColor": "#b8c7d9", "fontSize": 20},
+    "axis": {
+        "labelColor": "#e6edf5",
+        "titleColor": "#e6edf5",
+        "gridColor": "#27425f",
+        "domainColor": "#5b7797",
+        "tickColor": "#5b7797",
+        "labelFontSize": 15,
+        "titleFontSize": 15,
+    },
+    "legend": {"labelColor": "#e6edf5", "titleColor": "#e6edf5", "labelFontSize": 15},
+    "text": {"color": "#ffffff", "fontSize": 14},
+    "view": {"stroke": None},
+}
+
+
+def for_screen(spec: dict) -> dict:
+    """The chart spec as this screen shows it: unchanged, or dark for 大屏 mode."""
+    if screen_mode() != WALL:
+        return spec
+    config = {**spec.get("config", {})}
+    for key, value in WALL_CHART_CONFIG.items():
+        config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
+    return {**spec, "config": config}
+
+
+def vega_theme() -> str | None:
+    """Streamlit's chart theme: its own on the light page, none (the spec's) on the wall."""
+    return None if screen_mode() == WALL else "streamlit"
 
 
 def screen_mode() -> str:
@@ -76,3 +127,51 @@ def apply() -> str:
     sheets = BASE_CSS + printing.PRINT_STYLE + (WALL_CSS if mode == WALL else "")
     st.markdown(sheets, unsafe_allow_html=True)
     return mode
+
+
+# Setting. Pages a wall screen rotates through with ?screen=wall&rotate=SECONDS (URL paths of
+# ui.nav; the overview first). Seconds below the minimum are raised to it.
+ROTATION = ("overview", "enrollment", "fund", "assistance", "procurement", "drg")
+MIN_ROTATE_SECONDS = 20
+
+
+def _params(**changes: str | None) -> dict[str, str]:
+    params = {k: v for k, v in st.query_params.to_dict().items() if k not in changes}
+    params.update({k: v for k, v in changes.items() if v is not None})
+    return params
+
+
+def wall_link() -> None:
+    """The sidebar's button into 大屏 mode for the same page, period and township."""
+    query = "&".join(f"{k}={v}" for k, v in _params(screen=WALL).items())
+    st.link_button(
+        "大屏模式", f"?{query}", icon=":material/tv:", help="全屏深色显示,适合会议室大屏"
+    )
+
+
+def wall_exit() -> None:
+    """In 大屏 mode, the only way back (the sidebar is hidden): a small link at the top."""
+    query = "&".join(f"{k}={v}" for k, v in _params(screen=None, rotate=None).items())
+    st.link_button("退出大屏", f"?{query}", type="tertiary", icon=":material/close_fullscreen:")
+
+
+def rotation(pages: dict[str, object], current: str) -> None:
+    """With ?rotate=N in 大屏 mode, moves to the next area page every N seconds (a fragment)."""
+    raw = st.query_params.get("rotate")
+    if screen_mode() != WALL or not raw or not raw.isdigit():
+        return
+    seconds = max(int(raw), MIN_ROTATE_SECONDS)
+    order = [p for p in ROTATION if p in pages]
+    if current not in order:
+        return
+    following = order[(order.index(current) + 1) % len(order)]
+
+    @st.fragment(run_every=seconds)
+    def tick() -> None:
+        key = f"_rotate_{current}"
+        if st.session_state.get(key):  # not on the page's own first run
+            st.session_state[key] = False
+            st.switch_page(pages[following], query_params=_params())
+        st.session_state[key] = True
+
+    tick()

@@ -15,7 +15,7 @@ from metrics import compare, present, service
 from metrics.execute import Result
 from metrics.model import Level, Period, period_end_date
 from metrics.status import Status
-from ui import state
+from ui import chrome, state
 
 STATUS_MARKDOWN = {
     Status.GREEN: "green",
@@ -48,6 +48,19 @@ def prev_note(row: pd.Series, metric_id: str, level: Level = "county") -> str:
     return f"上年同期 {present.text(metric_id, row.get(f'{metric_id}_prev'), level=level)}"
 
 
+# Status as a word and a shape, not colour alone (colour-blind safe, readable on a wall screen).
+STATUS_SHAPE = {Status.GREEN: "●", Status.AMBER: "◆", Status.RED: "▼", Status.NONE: "○"}
+
+
+def status_badge(metric_id: str, status: Status, word: str | None = None) -> str:
+    """':red-badge[▼ 滞后]' in the metric's own words (DRG: '超进度'), '' without a status."""
+    if status is Status.NONE:
+        return ""
+    text = word or compare.status_label(metric_id, status)
+    shape = "▲" if status is Status.RED and metric_id.startswith("drg") else STATUS_SHAPE[status]
+    return f":{STATUS_MARKDOWN[status]}-badge[{shape} {text}]"
+
+
 def card(
     column,
     metric_id: str,
@@ -55,18 +68,20 @@ def card(
     *,
     label: str | None = None,
     status: Status | None = None,
+    status_word: str | None = None,
     delta: float | None = None,
     delta_label: str = "同比",
     note: str | None = None,
     level: Level = "county",
+    progress: float | None = None,
 ) -> None:
-    """A KPI card: value as the bureau writes it at `level`, a RAG mark, 同比 and a note line."""
+    """A KPI card: value as the bureau writes it at `level`, its status as a word, 同比, a note
+    line and, for completion-type figures, a bullet bar against the target with the 时序进度 tick
+    (`progress` is that expected ratio; the value is the ratio itself)."""
     m = present.metric(metric_id)
     title = label or m.label
     if status is not None and status is not Status.NONE:
-        # A coloured dot in Markdown rather than an emoji: emoji fonts are missing on many
-        # office machines and in exported screenshots.
-        title = f":{STATUS_MARKDOWN[status]}[●] {title}"
+        title = f"{title} {status_badge(metric_id, status, status_word)}"
     delta_text, arrow, color = None, "off", "gray"
     if delta is not None and not pd.isna(delta):
         delta_text = f"{delta_label}{present.change_text(metric_id, delta)}"
@@ -85,6 +100,15 @@ def card(
         border=True,
         help=f"{m.label} = {m.description}",
     )
+    if progress is not None and value is not None and not pd.isna(value):
+        shade = (status or Status.NONE).color
+        column.vega_lite_chart(
+            chrome.for_screen(
+                memo.vega_spec(charts.bullet(float(value), float(progress), color=shade))
+            ),
+            width="stretch",
+            theme=chrome.vega_theme(),
+        )
     if note:
         column.caption(note)
 
@@ -98,9 +122,12 @@ def result_card(
     label: str | None = None,
     note: str | None = None,
     status: Status | None = None,
+    bullet: bool = False,
 ) -> None:
-    """A card straight from a result: its value, level, 同比 and (when asked) status."""
+    """A card straight from a result: its value, level, 同比, (when asked) status and, with
+    `bullet`, the bar against target and 时序进度 (the spec must ask compare=("expected",))."""
     asked = f"{metric_id}_status" in result.frame.columns
+    expected = f"{metric_id}_expected"
     card(
         column,
         metric_id,
@@ -110,6 +137,7 @@ def result_card(
         delta=result.value(f"{metric_id}_chg", row),
         note=note,
         level=result.level,
+        progress=result.value(expected, row) if bullet and expected in result.frame else None,
     )
 
 
@@ -187,7 +215,11 @@ def suppressed_note(result: Result) -> None:
 def drill_chart(chart: alt.TopLevelMixin, key: str, field: str) -> None:
     """Shows a chart whose bars, when clicked, open the same page for that township."""
     event = st.vega_lite_chart(
-        memo.vega_spec(chart), on_select="rerun", key=key, selection_mode="pick"
+        chrome.for_screen(memo.vega_spec(chart)),
+        on_select="rerun",
+        key=key,
+        selection_mode="pick",
+        theme=chrome.vega_theme(),
     )
     points = (event or {}).get("selection", {}).get("pick", []) if isinstance(event, dict) else []
     if not points and hasattr(event, "selection"):
@@ -341,7 +373,7 @@ def export_buttons(chart: alt.TopLevelMixin, *, key: str | None = None, name: st
 
 def chart(chart: alt.TopLevelMixin, *, key: str | None = None, name: str | None = None) -> None:
     """Shows an Altair chart with PNG / SVG downloads beneath it (file named after its title)."""
-    st.vega_lite_chart(memo.vega_spec(chart))
+    st.vega_lite_chart(chrome.for_screen(memo.vega_spec(chart)), theme=chrome.vega_theme())
     export_buttons(chart, key=key, name=name)
 
 

@@ -24,6 +24,7 @@ from auth import roles as R
 from auth import store
 from data_sources.config import PROJECT_ROOT, demo_url
 from metrics import service
+from tests.cards import card_label
 from ui.nav import PAGES
 
 ENTRY = PROJECT_ROOT / "tests" / "pages" / "entry.py"
@@ -185,7 +186,7 @@ def test_township_officer_sees_only_own_township(warehouse: Engine) -> None:
 
 def test_two_scopes_do_not_share_cached_results(warehouse: Engine) -> None:
     def enrolled(at: AppTest) -> str:
-        return next(m.value for m in at.metric if m.label.split("] ")[-1] == "参保人数")
+        return next(m.value for m in at.metric if card_label(m.label) == "参保人数")
 
     county = enrolled(open_page(login("staff"), "enrollment"))
     town = enrolled(open_page(login("xt"), "enrollment"))

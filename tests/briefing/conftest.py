@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 
+from charts import ChartText, stacked
 from exports import briefing_content
 from exports.briefing_content import Content
 from metrics.execute import execute
 from metrics.model import Period, Viewer
 from tests.exports.conftest import demo_engine  # noqa: F401  (the fixture, re-exported)
-from ui.charts import ChartText, stacked
 
 OCT_2023 = Period(2023, 10)
 XIANGTANG = "360121101"

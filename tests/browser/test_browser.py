@@ -3,6 +3,7 @@ title in Chinese and no error element. Screenshots go to test-artifacts/browser/
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,45 @@ from ui.nav import PAGES
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "browser"
+# Words a bureau itself writes in Latin letters (file types, DRG/CMI, units); anything else in
+# Latin letters on screen is Streamlit's or a developer's English.
+ALLOWED_LATIN = {
+    "DRG",
+    "CMI",
+    "PNG",
+    "SVG",
+    "PDF",
+    "PPT",
+    "Excel",
+    "Word",
+    "CSV",
+    "GeoJSON",
+    "SQL",
+    "xlsx",
+    "xls",
+    "csv",
+    "docx",
+    "pptx",
+    "zip",
+    "json",
+    "geojson",
+    "MB",
+}
+# Visible text only: icons (ligature names), hidden and zero-size text are not what a user reads.
+VISIBLE_TEXT_JS = """() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, el = node.parentElement;
+    if (!el || el.closest('[data-testid="stIconMaterial"], script, style, noscript, svg')) continue;
+    const cs = getComputedStyle(el);
+    if (cs.visibility === 'hidden' || parseFloat(cs.fontSize) === 0) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width <= 1 || r.height <= 1 || el.getClientRects().length === 0) continue;
+    out.push(node.textContent);
+  }
+  return out.join(' | ');
+}"""
 ERROR_SELECTOR = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -83,6 +123,105 @@ def test_page_opens_without_error(server: str, browser, page_def, viewport) -> N
             " - document.querySelector('[data-testid=\"stMain\"]').clientWidth"
         )
         assert overflow <= 1, f"页面横向溢出 {overflow}px"
+        _assert_chinese_only(page)
+    finally:
+        page.close()
+
+
+def _assert_chinese_only(page) -> None:
+    text = page.evaluate(VISIBLE_TEXT_JS)
+    latin = set(re.findall(r"[A-Za-z]{2,}", text)) - ALLOWED_LATIN
+    assert not latin, f"页面上有英文或开发者文字:{sorted(latin)}"
+    assert "None" not in text
+
+
+def _main_size(page) -> dict:
+    return page.evaluate(
+        """() => { const m = document.querySelector('[data-testid="stMain"]');
+        return {scrollH: m.scrollHeight, clientH: m.clientHeight,
+                scrollW: document.documentElement.scrollWidth,
+                clientW: document.documentElement.clientWidth}; }"""
+    )
+
+
+def test_wall_screen_shows_the_whole_overview_without_sidebar(server: str, browser) -> None:
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    try:
+        page.goto(f"{server}/?year=2023&month=10&screen=wall")
+        page.wait_for_selector('[data-testid="stMain"]', timeout=60_000)
+        page.wait_for_function(
+            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+            " && document.querySelectorAll('[data-testid=\"stSkeleton\"]').length === 0",
+            timeout=60_000,
+        )
+        page.wait_for_timeout(1500)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "overview-wall-1920.png"))
+        assert not page.locator('[data-testid="stSidebar"]').is_visible()
+        size = _main_size(page)
+        assert size["scrollH"] <= size["clientH"] + 1, f"大屏需要上下滚动:{size}"
+        assert size["scrollW"] <= size["clientW"] + 1, size
+        # Dark ground, the eight cards in one row, and the way back.
+        ground = page.evaluate(
+            "() => getComputedStyle(document.querySelector('.stApp')).backgroundColor"
+        )
+        assert ground == "rgb(11, 26, 43)", ground
+        tops = page.evaluate(
+            "() => [...document.querySelectorAll('.st-key-cards [data-testid=\"stMetric\"]')]"
+            ".map(e => Math.round(e.getBoundingClientRect().top))"
+        )
+        assert len(tops) == 8 and len(set(tops)) == 1, tops
+        assert page.get_by_text("退出大屏").count() == 1
+        _assert_chinese_only(page)
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("path", ["", "enrollment", "assistance", "township"])
+def test_phone_two_cards_a_row_and_no_sideways_scrolling(server: str, browser, path: str) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        query = "?year=2023&month=10" + ("&town=360121101" if path == "township" else "")
+        page.goto(f"{server}/{path}{query}")
+        page.wait_for_selector('[data-testid="stMain"]', timeout=60_000)
+        page.wait_for_function(
+            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+        )
+        page.wait_for_timeout(1500)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{path or 'overview'}-390.png"), full_page=True)
+        size = _main_size(page)
+        assert size["scrollW"] <= size["clientW"] + 1, f"手机上横向溢出:{size}"
+        tops = page.evaluate(
+            "() => [...document.querySelectorAll('[data-testid=\"stMetric\"]')]"
+            ".map(e => Math.round(e.getBoundingClientRect().top))"
+        )
+        per_row = max((tops.count(t) for t in set(tops)), default=0)
+        assert per_row <= 2, tops
+        if path == "":
+            assert per_row == 2, tops  # the overview's cards: two to a row, not one per row
+        _assert_chinese_only(page)
+    finally:
+        page.close()
+
+
+def test_clicking_the_map_opens_that_township(server: str, browser) -> None:
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    try:
+        page.goto(f"{server}/?year=2023&month=10")
+        _settle(page)
+        chart = page.locator('[data-testid="stVegaLiteChart"]').last
+        chart.scroll_into_view_if_needed()
+        page.wait_for_timeout(1000)
+        box = chart.bounding_box()
+        assert box is not None
+        # The county's middle is some township's polygon.
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.45)
+        page.wait_for_function("() => location.search.includes('town=')", timeout=30_000)
+        _settle(page)
+        assert "town=3601" in page.url
+        caption = page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]').first
+        assert "全县" not in caption.inner_text()
     finally:
         page.close()
 

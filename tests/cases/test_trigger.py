@@ -14,7 +14,7 @@ from data_sources import cases as S
 from data_sources.config import demo_url
 from data_sources.engine import create_warehouse_engine
 from data_sources.load import load_file
-from metrics import alerts, compare, settings
+from metrics import alerts, settings
 from metrics.breaches import DRG, ENROLL, MONTHS_PAYABLE, POVERTY, PROCUREMENT, evaluate
 from metrics.execute import execute
 from metrics.model import Period, QuerySpec, Viewer
@@ -87,28 +87,31 @@ def test_breaches_are_the_overviews_warnings(demo_warehouse_url: str) -> None:
         by_rule.setdefault(b.rule, set()).add(str(b.figures["text"]))
     assert ev.rules == {ENROLL, PROCUREMENT, DRG, MONTHS_PAYABLE, POVERTY}
 
-    rank = fetch(QuerySpec.make(["enroll_completion"], period, ["township"])).frame
-    split = fetch(QuerySpec.make(["enroll_target"], period, ["township", "scheme"])).frame
-    rank["expected"] = rank["township"].map(
-        compare.enrollment_expected_by(split, period, "township")
-    )
-    overview = alerts.behind_progress(
-        rank, name="township_name", actual="enroll_completion", expected="expected",
-        area="参保扩面", what="参保任务完成率",
-    )  # fmt: skip
+    # The overview's specs and calls (pages/overview.py): by township, and by institution alone.
+    rank = fetch(
+        QuerySpec.make(
+            ["enroll_completion", "enrolled", "enroll_target"],
+            period,
+            ["township"],
+            compare=("status", "rank"),
+        )
+    ).frame
+    overview = alerts.off_pace(rank, "enroll_completion", name="township_name", area="参保扩面")
     assert by_rule[ENROLL] == {a.text for a in overview}
-    linear = compare.linear_expected(period)
-    proc = fetch(QuerySpec.make(["proc_progress"], period, ["institution"])).frame
-    overview = alerts.behind_progress(
-        proc.assign(expected=linear), name="institution_name", actual="proc_progress",
-        expected="expected", area="集中带量采购", what="集采采购进度",
-        lag_pp=settings.PROCUREMENT_LAG_PP,
+    # Each is more than RAG_AMBER_PP behind its township's own 时序进度.
+    for b in ev.breaches:
+        if b.rule == ENROLL:
+            assert b.figures["actual"] < b.figures["expected"] - settings.RAG_AMBER_PP
+    proc = fetch(QuerySpec.make(["proc_progress"], period, ["institution"], compare=("status",)))
+    overview = alerts.off_pace(
+        proc.frame, "proc_progress", name="institution_name", area="集中带量采购",
+        what="集采采购进度",
     )  # fmt: skip
     assert by_rule[PROCUREMENT] == {a.text for a in overview}
-    drg = fetch(QuerySpec.make(["drg_execution"], period, ["institution"])).frame
-    overview = alerts.ahead_of_pace(
-        drg.assign(expected=linear), name="institution_name", actual="drg_execution",
-        expected="expected", area="DRG预算执行", what="DRG预算执行率",
+    drg = fetch(QuerySpec.make(["drg_execution"], period, ["institution"], compare=("status",)))
+    overview = alerts.off_pace(
+        drg.frame, "drg_execution", name="institution_name", area="DRG预算执行",
+        what="DRG预算执行率",
     )  # fmt: skip
     assert by_rule[DRG] == {a.text for a in overview}
     # Poverty-return flags: one breach per township with new flags in October, with its count.

@@ -4,10 +4,11 @@ without data left out, the scope named by the region's level, a township in whol
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 
 from data_sources.config import demo_url
 from data_sources.engine import create_warehouse_engine
@@ -140,6 +141,34 @@ def test_paragraph_on_the_demo_matches_the_seed(demo_engine: Engine) -> None:
 
 
 @pytest.mark.parametrize("scoped", [True, False], ids=["township-viewer", "county-viewer"])
+def test_township_paragraph_on_the_demo_reads_the_sql_sum(
+    demo_engine: Engine, scoped: bool
+) -> None:
+    """Whole persons, no separator, equal to a plain SQL sum of that township's October rows;
+    同比 against the same sum for October 2022, worked out with Decimal."""
+    viewer = Viewer(name="t", townships=frozenset({XIANGTANG})) if scoped else Viewer()
+    paragraph = report_paragraph(_fetch(demo_engine, viewer), OCT_2023, XIANGTANG)
+    sql = (
+        "SELECT scheme, SUM(enrolled) FROM enrollment WHERE year = :y AND month = 10"
+        " AND township_code = :t GROUP BY scheme"
+    )
+    with demo_engine.connect() as conn:
+        now = {s: int(v) for s, v in conn.execute(text(sql), {"y": 2023, "t": XIANGTANG})}
+        before = sum(int(v) for _, v in conn.execute(text(sql), {"y": 2022, "t": XIANGTANG}))
+        name = conn.execute(
+            select(township.c.name).where(township.c.code == XIANGTANG)
+        ).scalar_one()
+    total = sum(now.values())
+    assert total > 10_000  # a figure that would read 万人 if it were written at county level
+    growth = ((Decimal(total) - before) / before * 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    word = "增长" if growth > 0 else "下降"
+    assert paragraph.startswith(
+        f"2023年1-10月，{name}基本医疗保险缴费参保人数{total}人，同比{word}{abs(growth)}%，"
+        f"其中城乡居民医保{now['resident']}人，城镇职工医保{now['employee']}人。"
+    ), paragraph
+
+
+@pytest.mark.parametrize("scoped", [True, False], ids=["township-viewer", "county-viewer"])
 def test_township_paragraph_names_only_that_township(demo_engine: Engine, scoped: bool) -> None:
     viewer = Viewer(name="t", townships=frozenset({XIANGTANG})) if scoped else Viewer()
     text = report_paragraph(_fetch(demo_engine, viewer), OCT_2023, XIANGTANG)
@@ -172,7 +201,10 @@ def test_amounts_by_size_and_changes_in_words() -> None:
     assert wording.change(-0.0002, rate=True) == "同比下降0.02个百分点"
     assert wording.change(0.00001, rate=True) == "与上年同期持平"
     assert wording.change(None, rate=True) == ""
-    assert wording.persons("enrolled", 92_316, township=True) == "92316人"
-    assert wording.persons("enrolled", 945_200, township=False) == "94.52万人"
+    assert wording.persons("enrolled", 92_316, "township") == "92316人"
+    assert wording.persons("enrolled", 1_092_316, "township") == "1092316人"  # no separator
+    assert wording.persons("enrolled", 945_200, "county") == "94.52万人"
+    assert wording.persons("enrolled", 945_249) == "94.52万人"  # two decimals, half-up
+    assert wording.persons("enrolled", 945_250) == "94.53万人"
     assert wording.person_times(591_600, township=False) == "59.16万人次"
     assert wording.person_times(9_715, township=False) == "9715人次"

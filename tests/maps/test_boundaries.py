@@ -219,9 +219,8 @@ def test_a_refused_file_changes_nothing(warehouse) -> None:
 def test_map_chart_names_every_township_and_selects_by_code() -> None:
     import pandas as pd
 
+    from charts import ChartText, maps
     from exports import images
-    from ui import maps
-    from ui.charts import ChartText
 
     fc = boundaries.generate(TOWNS)
     shapes = pd.DataFrame(
@@ -253,7 +252,7 @@ def test_map_chart_names_every_township_and_selects_by_code() -> None:
 
 
 def test_d3_winding_puts_outer_rings_clockwise() -> None:
-    from ui import maps
+    from charts import maps
 
     ccw = {"type": "Polygon", "coordinates": [_square(0, 0, 1)]}
     wound = maps.d3_winding(ccw)["coordinates"][0]

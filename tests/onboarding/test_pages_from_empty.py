@@ -18,6 +18,7 @@ from data_sources.config import PROJECT_ROOT, demo_url
 from data_sources.engine import create_warehouse_engine
 from data_sources.load import load_file
 from metrics import service
+from tests.cards import card_label
 from ui.nav import PAGES
 
 from . import county as C
@@ -119,7 +120,7 @@ def test_stages(warehouse: str, tmp_path_factory: pytest.TempPathFactory) -> Non
     at = open_page("import", user="admin")
     assert not at.exception and not at.error
     at = open_page("overview")
-    cards = {m.label.split("] ")[-1]: m.value for m in at.metric}
+    cards = {card_label(m.label): m.value for m in at.metric}
     # 33,190 persons → 3.32万人; 19,278,000元 → 1,927.80万元 or 0.19亿元; 70,560元 → 7.06万元.
     assert cards["参保人数"] == "3.32万人", cards
     assert cards["医疗救助金额"] == "7.06万元", cards

@@ -15,6 +15,7 @@ from data_sources.config import PROJECT_ROOT, demo_url
 from metrics import present, service
 from metrics.execute import execute
 from metrics.model import Period, QuerySpec, Viewer
+from tests.cards import card_label
 from ui.nav import PAGES
 
 ENTRY = Path(__file__).with_name("entry.py")
@@ -53,7 +54,7 @@ def open_page(path: str, year: int, month: int, town: str | None) -> AppTest:
 
 def card_value(at: AppTest, label: str) -> str:
     for m in at.metric:
-        if m.label.split("] ")[-1] == label:
+        if card_label(m.label) == label:
             return m.value
     raise AssertionError(f"no card {label!r} among {[m.label for m in at.metric]}")
 

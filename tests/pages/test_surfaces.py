@@ -149,7 +149,7 @@ def test_overview_and_enrollment_give_every_township_the_same_status(warehouse: 
         ranking = [
             frame
             for spec, frames in _chart_frames(at)
-            if "参保任务完成率排名" in spec["title"]["text"]
+            if "参保任务完成率排名" in spec.get("title", {}).get("text", "")
             for frame in frames
             if "enroll_completion_status_label" in frame.columns
         ]

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 import altair as alt
 import pandas as pd
 
-from ui.charts import FONT, ChartText, _finish
-from ui.memo import memoized
+from charts import FONT, ChartText, _finish
+from charts.memo import memoized
 
 # Sequential blues (ColorBrewer Blues, colour-blind safe); with a status palette the
 # categorical status colours of the rankings are used instead.
