@@ -254,7 +254,7 @@ def sidebar(user: R.User) -> None:
     if R.is_township_only(user.roles):
         scope = "、".join(service.townships().name) or "未分配乡镇"
     else:
-        scope = "全县"
+        scope = service.scope_word()
     st.caption(f"当前用户:{user.display_name}({'、'.join(sorted(user.roles))};范围:{scope})")
     if st.button("退出登录", key="logout", icon=":material/logout:", type="tertiary"):
         logout()

@@ -30,6 +30,7 @@ from metrics.warehouse import (
     engine,
     freshness,
     get_engine,
+    scope_word,
     township_boundaries,
     years,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "fetch_with_yoy",
     "freshness",
     "get_engine",
+    "scope_word",
     "set_viewer",
     "township_boundaries",
     "townships",

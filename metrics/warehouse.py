@@ -161,3 +161,17 @@ def _boundaries(url: str, version: int) -> pd.DataFrame:
 def township_boundaries() -> pd.DataFrame:
     """The townships' outlines for the map (township_code, geometry GeoJSON text, fictional)."""
     return _boundaries(warehouse_url(), freshness().version)
+
+
+@st.cache_data(ttl=settings.CACHE_TTL_SECONDS, show_spinner=False)
+def _scope_word(url: str, version: int) -> str:
+    del version
+    from data_sources import region
+
+    with get_engine(url).connect() as conn:
+        return region.scope_word(conn)
+
+
+def scope_word() -> str:
+    """How the whole area is named on screen: '全县', '全区' or '全市' (the recorded region)."""
+    return _once("scope_word", lambda: _scope_word(warehouse_url(), freshness().version))

@@ -163,7 +163,7 @@ seen_key = f"_case_seen_{case.case_id}"
 seen = int(st.session_state.get(seen_key, case.version))
 st.session_state[seen_key] = case.version
 
-where = town_names.get(case.township or "", "全县")
+where = town_names.get(case.township or "", service.scope_word())
 st.markdown(f"##### {case.subject_name}({where})· {case.status} · {case.level}")
 st.caption(
     f"{RULES.get(case.rule, (case.area, case.rule))[1]};首次预警{L.month_label(case.first_month)},"

@@ -141,11 +141,12 @@ def render_sidebar() -> None:
         )
         if st.session_state.get(TOWN) not in options and options:
             st.session_state[TOWN] = options[0]
+        whole = service.scope_word()  # 全县 / 全区 / 全市, from the recorded region
         st.selectbox(
             "乡镇(街道)",
             options,
             key=TOWN,
-            format_func=lambda c: "全县" if c == COUNTY else names.get(c, c),
+            format_func=lambda c: whole if c == COUNTY else names.get(c, c),
         )
         st.selectbox(
             "险种",
@@ -171,7 +172,7 @@ def viewer_scope_label() -> str:
     """'全县' for a county viewer, else the names of the viewer's townships ('向塘镇')."""
     scope = service.current_viewer().townships
     if scope is None:
-        return "全县"
+        return service.scope_word()
     names = list(service.townships().name)
     return "、".join(names) if names else "本辖区"
 
@@ -184,6 +185,6 @@ def current() -> Filters:
         year=int(st.session_state[YEAR]),
         month=int(st.session_state[MONTH]),
         township=town,
-        township_name=names.get(town, "全县") if town else "全县",
+        township_name=names.get(town, "") if town else service.scope_word(),
         scheme=st.session_state.get(SCHEME) or None,
     )

@@ -153,12 +153,14 @@ def test_report_paragraph_reads_right(loaded) -> None:
 
     text = report_paragraph(fetch, DEC)
     # 33,190 persons = 3.32万人: residents 27,660 = 2.77万, employees 5,530 = 0.55万.
-    assert text.startswith("2023年全年,全县基本医疗保险缴费参保人数3.32万人"), text
+    assert text.startswith("2023年全年，全县基本医疗保险缴费参保人数3.32万人"), (
+        text
+    )  # 公文: full-width
     assert "城乡居民医保2.77万人" in text and "城镇职工医保0.55万人" in text, text
-    assert "完成任务数的94.56%" in text, text  # 33,190 / 35,100
+    assert "参保人数完成全年任务数的94.56%" in text, text  # 33,190 / 35,100
     # 48 payments of 70,560元; DRG 336,000 of 15,000,000 (2.24%); savings (10 − 4) × 1,800.
-    assert "医疗救助48人次,支付金额7.06万元" in text, text
-    assert "已支付33.60万元,预算执行率2.24%" in text, text
+    assert "医疗救助48人次，支付金额7.06万元" in text, text
+    assert "已支付33.60万元，预算执行率2.24%" in text, text
     assert "节约资金1.08万元" in text, text
 
 

@@ -53,7 +53,7 @@ def import_page() -> AppTest:
 
 
 def upload(at: AppTest, path: Path) -> AppTest:
-    at.file_uploader[0].set_value((path.name, path.read_bytes(), XLSX))
+    at.file_uploader(key="imp_file_enrollment").set_value((path.name, path.read_bytes(), XLSX))
     at.run()
     next(b for b in at.button if b.label == "校验并生成导入计划").click()
     return at.run()

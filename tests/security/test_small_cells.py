@@ -260,7 +260,8 @@ def test_paragraph_and_excel_show_the_rounded_figures(conn: Connection) -> None:
     period = Period(YEAR, 10)
     text = report_paragraph(lambda spec: execute(conn, spec, staff), period)
     # The demo county is calibrated on seed 002: 19429人次, 1456.85万元 (exact, for 局领导).
-    assert "19430人次" in text and "1457.00万元" in text, text
+    # The paragraph writes person-times in 万人次 at county level (19430 -> 1.94万人次).
+    assert "医疗救助1.94万人次" in text and "1457.00万元" in text, text
     assert "19429" not in text and "1456.85" not in text
     spec = QuerySpec.make(["assist_times", "assist_amount"], period, ("township", "category"))
     result = execute(conn, spec, staff)
