@@ -296,7 +296,8 @@ def pace_bars(
                 tooltip=[alt.Tooltip("t:N", title=""), alt.Tooltip("v:Q", format=fmt, title="值")],
             )
         )
-    height = max(90, 22 * len(frame))
+    # At least 140 px: with two or three bars (schemes) the plan rule and labels stay apart.
+    height = max(140, 22 * len(frame))
     chart = _finish(alt.layer(*layers), text, height).properties(
         autosize=alt.AutoSizeParams(type="fit-x", contains="padding")
     )
@@ -307,7 +308,8 @@ def pace_bars(
 def share_donut(
     frame: pd.DataFrame, *, category: str, value: str, text: ChartText
 ) -> alt.TopLevelMixin:
-    """Structure of a total, largest share first, legend on the right with shares in the tooltip.
+    """Structure of a total, largest share first: each segment labelled with its share, the
+    legend naming each part with its value and share (readable in a printed briefing too).
 
     Segments and legend are ordered through an explicit sort field: Altair 6 rejects
     `sort="-theta"` on a colour channel.
@@ -315,27 +317,39 @@ def share_donut(
     data = frame.dropna(subset=[value])
     total = float(data[value].sum()) or 1.0
     data = data.assign(share=data[value] / total)
-    order = alt.EncodingSortField(field=value, op="min", order="descending")
-    chart = (
-        alt.Chart(data)
-        .mark_arc(innerRadius=55, outerRadius=105)
-        .encode(
-            theta=alt.Theta(f"{value}:Q", stack=True),
-            color=alt.Color(
-                f"{category}:N",
-                title=None,
-                sort=order,
-                legend=alt.Legend(orient="right", labelLimit=200),
-            ),
-            order=alt.Order(f"{value}:Q", sort="descending"),
-            tooltip=[
-                alt.Tooltip(f"{category}:N", title=""),
-                alt.Tooltip(f"{value}:Q", format=",.2f", title=text.unit),
-                alt.Tooltip("share:Q", format=".1%", title="占比"),
-            ],
-        )
+    data = data.assign(
+        legend=[
+            f"{c} {v:,.2f}({s:.1%})"
+            for c, v, s in zip(data[category], data[value], data["share"], strict=True)
+        ]
     )
-    return _finish(chart, text, 260).properties(
+    order = alt.EncodingSortField(field=value, op="min", order="descending")
+    base = alt.Chart(data).encode(
+        theta=alt.Theta(f"{value}:Q", stack=True),
+        order=alt.Order(f"{value}:Q", sort="descending"),
+    )
+    arcs = base.mark_arc(innerRadius=55, outerRadius=105).encode(
+        color=alt.Color(
+            "legend:N",
+            title=None,
+            sort=order,
+            legend=alt.Legend(orient="bottom", columns=2, labelLimit=260),
+        ),
+        tooltip=[
+            alt.Tooltip(f"{category}:N", title=""),
+            alt.Tooltip(f"{value}:Q", format=",.2f", title=text.unit),
+            alt.Tooltip("share:Q", format=".1%", title="占比"),
+        ],
+    )
+    # Shares on the ring; slivers under 4% keep theirs in the legend only.
+    shares = (
+        base.transform_filter(alt.datum.share >= 0.04)
+        .mark_text(radius=80, fontSize=12, fontWeight="bold", color="#ffffff")
+        .encode(text=alt.Text("share:Q", format=".0%"))
+    )
+    # The legend sits under the ring (two columns): beside it, long labels push the ring off
+    # the left edge of a half-width column.
+    return _finish(alt.layer(arcs, shares), text, 250 + 18 * ((len(data) + 1) // 2)).properties(
         autosize=alt.AutoSizeParams(type="fit-x", contains="padding")
     )
 

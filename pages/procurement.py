@@ -234,7 +234,8 @@ else:
     bf["_order"] = [
         LEVEL_ORDER.index(v) if v in LEVEL_ORDER else len(LEVEL_ORDER) for v in bf["batch_level"]
     ]
-    bf = bf.sort_values(["_order", "batch_name"]).reset_index(drop=True)
+    # In the order the batches started (第六批 before 第七批 ...), not by the name's characters.
+    bf = bf.sort_values(["_order", "batch_start", "batch_name"]).reset_index(drop=True)
     # The level is part of most official batch names; say it where the name does not.
     levels = [present.dim_value("level", v) for v in bf["batch_level"]]
     names = [

@@ -111,9 +111,10 @@ def for_screen(spec: dict) -> dict:
     return {**spec, "config": config}
 
 
-def vega_theme() -> str | None:
-    """Streamlit's chart theme: its own on the light page, none (the spec's) on the wall."""
-    return None if screen_mode() == WALL else "streamlit"
+def vega_theme() -> None:
+    """No Streamlit chart theme: the spec's own colours and fonts, so a series has the same
+    colour on screen as in its PNG/SVG/PPT export (Streamlit's theme recolours on screen only)."""
+    return None
 
 
 def screen_mode() -> str:

@@ -45,7 +45,11 @@ def code_dim(col) -> DimBinding:
 def batch_dim(code_col, joins: tuple[str, ...]) -> DimBinding:
     return DimBinding(
         key=code_col,
-        labels=(("batch_name", proc_batch.c.name), ("batch_level", proc_batch.c.level)),
+        labels=(
+            ("batch_name", proc_batch.c.name),
+            ("batch_level", proc_batch.c.level),
+            ("batch_start", proc_batch.c.start_date),  # batches in the order they started
+        ),
         joins=joins,
         label_key=proc_batch.c.batch_code,
     )
