@@ -247,6 +247,11 @@ def _hold_requested_page() -> None:
     )
 
 
+def person_label(name: str) -> str:
+    """How a recorded user name reads on screen: the demo's 'demo' as 演示用户."""
+    return "演示用户" if name == R.DEMO_USER else name
+
+
 def sidebar(user: R.User) -> None:
     """Who is logged in, and 退出登录 (not in demo mode)."""
     if user.username == R.DEMO_USER:

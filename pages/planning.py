@@ -281,7 +281,10 @@ if targets is not None:
         name = st.text_input(
             "方案名称", max_chars=64, key="plan_name", placeholder="如:2027年按人口分解(初稿)"
         )
-        st.caption(f"编制人:{service.current_viewer().name};保存分解方法、各项参数和各乡镇任务数。")
+        st.caption(
+            f"编制人:{auth_session.person_label(service.current_viewer().name)};"
+            "保存分解方法、各项参数和各乡镇任务数。"
+        )
         may_plan = auth_session.allowed("plan")
         saved = st.form_submit_button("保存方案", type="primary", disabled=not may_plan)
         if not may_plan:
@@ -324,7 +327,7 @@ if saved_list is not None and saved_list.empty:
     st.info(f"{plan_year}年尚无保存的方案。在上方调整后填写方案名称并保存。")
 elif saved_list is not None:
     labels = {
-        int(r.scenario_id): f"{r.name}(编号{r.scenario_id},{r.author})"
+        int(r.scenario_id): f"{r.name}(编号{r.scenario_id},{auth_session.person_label(r.author)})"
         for r in saved_list.itertuples()
     }
     listing = pd.DataFrame(
@@ -332,7 +335,7 @@ elif saved_list is not None:
             "编号": saved_list["scenario_id"],
             "方案名称": saved_list["name"],
             "分解方法": saved_list["method"].map(METHODS).fillna(saved_list["method"]),
-            "编制人": saved_list["author"],
+            "编制人": [auth_session.person_label(a) for a in saved_list["author"]],
             "保存时间": saved_list["created_at"].astype(str).str[:16],
             "采用情况": [
                 f"{str(a)[:16]} 由{b}采用" if a is not None and not pd.isna(a) else ""

@@ -19,6 +19,10 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "browser"
 # Words a bureau itself writes in Latin letters (file types, DRG/CMI, units); anything else in
 # Latin letters on screen is Streamlit's or a developer's English.
 ALLOWED_LATIN = {
+    "GB",  # GB/T 9704, the national standard a 公文 follows
+    "UTF",  # UTF-8 and GBK: the encodings a CSV may be saved in
+    "GBK",
+    "txt",
     "DRG",
     "CMI",
     "PNG",
@@ -46,7 +50,9 @@ VISIBLE_TEXT_JS = """() => {
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
     const node = walker.currentNode, el = node.parentElement;
-    if (!el || el.closest('[data-testid="stIconMaterial"], script, style, noscript, svg')) continue;
+    if (!el || el.closest('[data-testid="stIconMaterial"], [translate="no"], script, style, noscript, svg')) continue;
+    const closed = el.closest('details:not([open])');
+    if (closed && !el.closest('summary')) continue;  // inside a collapsed expander
     const cs = getComputedStyle(el);
     if (cs.visibility === 'hidden' || parseFloat(cs.fontSize) === 0) continue;
     const r = el.getBoundingClientRect();
