@@ -372,7 +372,12 @@ def test_mariadb_failures(mariadb_url: str, mariadb_user: str) -> None:
     assert status.problem == "password" and "密码不正确" in status.message
     # MariaDB answers an unknown user exactly as a wrong password (it does not say which).
     unknown = as_user.set(username=f"{mariadb_user}_x")
-    assert _status(unknown.render_as_string(False)).problem == "password"
+    status = _status(unknown.render_as_string(False))
+    if status.problem == "no_server":
+        # Seen once in a full run on a loaded machine: the handshake itself timed out. That is
+        # the network's answer, not the server's; ask once more for the server's.
+        status = _status(unknown.render_as_string(False))
+    assert status.problem == "password", status.message
     root_missing_db = base.set(database=f"{base.database}_missing")
     status = _status(root_missing_db.render_as_string(False))
     assert status.problem == "no_database" and f"{base.database}_missing" in status.message
