@@ -15,11 +15,11 @@ from data_sources.load import load_file, problems_xlsx
 from data_sources.load_specs import spec
 from data_sources.validate import validate
 
+from .conftest import Ctx
 from .helpers import (
     ASSIST_HEADERS,
     ENROLL_HEADERS,
     FUND_HEADERS,
-    frame,
     standard,
     table_state,
     write_csv,
@@ -28,24 +28,6 @@ from .helpers import (
 
 TOWN = "莲塘镇"
 KEY = ["城乡居民医保", "学生儿童"]
-
-
-@dataclass(frozen=True)
-class Ctx:
-    sep: int  # 2023-09 enrollment of 莲塘镇 / resident / student in the demo
-    oct: int
-    nov: int
-
-
-@pytest.fixture(scope="module")
-def ctx(shared_warehouse: Engine) -> Ctx:
-    f = frame(
-        shared_warehouse,
-        "SELECT month, enrolled FROM enrollment WHERE year = 2023 AND township_code = '360121100' "
-        "AND scheme = 'resident' AND person_group = 'student' AND month IN (9, 10, 11)",
-    )
-    v = dict(zip(f.month, f.enrolled, strict=True))
-    return Ctx(int(v[9]), int(v[10]), int(v[11]))
 
 
 def enroll(ctx: Ctx, *rows: list[object]) -> list[list[object]]:

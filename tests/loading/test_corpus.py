@@ -33,6 +33,7 @@ from data_sources.load_specs import spec
 from data_sources.schema import FACT_TABLES, load_log
 from data_sources.validate import validate
 
+from .conftest import Ctx
 from .helpers import (
     ASSIST_HEADERS,
     ENROLL_HEADERS,
@@ -54,24 +55,6 @@ PROC_HEADERS = list(spec("procurement").headers)
 TARGET_HEADERS = list(spec("targets").headers)
 POP_HEADERS = list(spec("population").headers)
 SST_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-
-
-@dataclass(frozen=True)
-class Ctx:
-    sep: int  # 2023-09 enrollment of 莲塘镇 / resident / student in the demo
-    oct: int
-    nov: int
-
-
-@pytest.fixture(scope="module")
-def ctx(shared_warehouse: Engine) -> Ctx:
-    f = frame(
-        shared_warehouse,
-        "SELECT month, enrolled FROM enrollment WHERE year = 2023 AND township_code = '360121100' "
-        "AND scheme = 'resident' AND person_group = 'student' AND month IN (9, 10, 11)",
-    )
-    v = dict(zip(f.month, f.enrolled, strict=True))
-    return Ctx(int(v[9]), int(v[10]), int(v[11]))
 
 
 def warehouse_state(engine: Engine) -> list[tuple]:
