@@ -6,7 +6,8 @@
     python -m auth.cli list
 
 The password is asked twice with getpass, or read from standard input with --password-stdin
-(one line, for scripts). The warehouse is WAREHOUSE_URL (or .streamlit/secrets.toml).
+(one line, for scripts). The accounts are in the app store (APP_STORE_URL, or by default the
+warehouse WAREHOUSE_URL; see data_sources.app_store and the README).
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from auth import roles as R
 from auth import store
-from data_sources import preflight
-from data_sources.config import redact, warehouse_url
+from data_sources import app_store, preflight
+from data_sources.config import app_store_url, redact, warehouse_url
 from data_sources.engine import WarehouseError, create_warehouse_engine
 
 
@@ -52,13 +53,21 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("list", help="列出用户")
     args = parser.parse_args(argv)
 
-    url = warehouse_url()
+    wh = warehouse_url()
+    url = app_store_url(warehouse=wh)
+    separate = not app_store.same_database(url, wh)
     try:
         # A DuckDB file that does not exist is a typo or a missing init, never created here.
-        preflight.require_existing_file(url)
-        engine = create_warehouse_engine(url)
-    except (preflight.PreflightError, WarehouseError) as exc:
+        preflight.require_existing_file(wh)
+        # With a separate app store the warehouse is only read (to seed a new SQLite store), so
+        # a DuckDB file that running dashboards hold read-only can stay open for them.
+        warehouse = create_warehouse_engine(wh, read_only=separate and wh.startswith("duckdb"))
+        engine = app_store.get_app_engine(warehouse, url)
+    except (preflight.PreflightError, WarehouseError, app_store.AppStoreError) as exc:
         print(f"错误:{exc.message}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError:  # seeding a new app store could not read the warehouse
+        print(f"错误:{preflight.connection_message(warehouse)}", file=sys.stderr)
         return 1
     try:
         store.ensure_tables(engine)
@@ -92,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         engine.dispose()
+        warehouse.dispose()
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import streamlit as st
 
 from auth import roles as R
 from auth import store
+from data_sources import app_store
 from metrics import service, settings
 
 log = logging.getLogger("yibao.auth")
@@ -60,8 +61,8 @@ def audit(action: str, detail: str = "") -> None:
     user = current_user()
     name = user.username if user else service.current_viewer().name
     try:
-        store.audit(service.engine(), name, action, detail)
-    except Exception:  # the warehouse may be read-only (WAREHOUSE_READ_ONLY=1)
+        store.audit(service.app_engine(), name, action, detail)
+    except Exception:  # the app store may be unreachable: the action itself went through
         log.exception("audit write failed: %s %s %s", name, action, detail)
 
 
@@ -85,7 +86,7 @@ def deferred_export(
     user = current_user()
     name = user.username if user else service.current_viewer().name
     demo = is_demo()
-    engine = service.engine()
+    engine = service.app_engine()
 
     def run() -> bytes | str:
         mark = None if demo else f"{name} {dt.datetime.now():%Y-%m-%d %H:%M}"
@@ -139,12 +140,12 @@ def _oidc_login() -> bool:
         st.caption("或使用本系统账号登录:")
         return False
     email = str(st.user.get("email") or "")
-    user = store.get_user(service.engine(), email) if email else None
+    user = store.get_user(service.app_engine(), email) if email else None
     if user is None or not user.roles:
         st.error(f"单位账号 {email or '(无邮箱)'} 尚未开通驾驶舱权限,请联系数据管理员。")
         st.button("退出单位账号", on_click=st.logout, key="oidc_logout")
         return False
-    store.audit(service.engine(), user.username, "login", "单位统一身份认证登录")
+    store.audit(service.app_engine(), user.username, "login", "单位统一身份认证登录")
     _set_user(user, R.viewer_for(user))
     return True
 
@@ -164,9 +165,9 @@ def _login_form() -> None:
     if not submitted:
         return
     try:
-        user = store.authenticate(service.engine(), username, password)
+        user = store.authenticate(service.app_engine(), username, password)
     except store.AuthError as exc:
-        st.error(exc.message)
+        st.error(_migration_hint() or exc.message)
         return
     except Exception:
         log.exception("login failed")
@@ -180,19 +181,33 @@ def _login_form() -> None:
     st.rerun()
 
 
+def _migration_hint() -> str | None:
+    """What to do when a new, separate app store is empty while the warehouse has accounts."""
+    try:
+        return app_store.migration_hint(service.engine(), service.app_engine())
+    except Exception:  # only advice: the refusal message is shown instead
+        log.exception("checking for accounts left in the warehouse failed")
+        return None
+
+
 _READY: set[str] = set()
 
 
 def _ensure_tables() -> None:
-    """Creates the account and audit tables once per process and warehouse (checkfirst)."""
-    url = str(service.engine().url)
+    """Creates the app-store tables once per process and app store (checkfirst)."""
+    try:
+        engine = service.app_engine()
+    except Exception:  # a mistyped APP_STORE_URL: the login then says it cannot read users
+        log.exception("opening the app store failed")
+        return
+    url = str(engine.url)
     if url in _READY:
         return
-    _READY.add(url)  # tried once per process: a read-only warehouse is not retried each run
+    _READY.add(url)  # tried once per process: an unwritable store is not retried each run
     try:
-        store.ensure_tables(service.engine())
-    except Exception:  # read-only warehouse: logins then fail with a clear message
-        log.exception("creating the account tables failed")
+        app_store.ensure_app_tables(engine)
+    except Exception:  # unwritable app store: logins then fail with a clear message
+        log.exception("creating the app-store tables failed")
 
 
 def start(is_demo: bool) -> R.User | None:

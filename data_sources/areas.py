@@ -161,9 +161,10 @@ def _months_of(period: str) -> list[tuple[int, int]]:
     return out
 
 
-def completeness(conn: Connection, year: int) -> pd.DataFrame:
+def completeness(conn: Connection, year: int, log_conn: Connection | None = None) -> pd.DataFrame:
     """Area × month of a year: rows in the warehouse, the last load (when, by whom) covering it.
 
+    `log_conn` reads the load log in the app store (default: `conn`, the same database).
     Columns: 方面, 月份, 状态 (已导入/缺), 行数, 导入时间, 导入人.
     """
     rows: dict[tuple[str, int], int] = {}
@@ -180,7 +181,7 @@ def completeness(conn: Connection, year: int) -> pd.DataFrame:
         .where(log.c.table_name.in_(list(table_area)))
         .order_by(log.c.load_id)
     )
-    for name, period, at, by in conn.execute(stmt):
+    for name, period, at, by in (log_conn or conn).execute(stmt):
         for y, m in _months_of(str(period)):
             if y == year:
                 last[(table_area[name], m)] = (at, str(by))

@@ -259,13 +259,23 @@ def check(data: bytes, townships: Mapping[str, str]) -> Checked:
 
 
 def save(
-    engine: Engine, checked: Checked, *, source: str, loaded_by: str, period_end: dt.date
+    engine: Engine,
+    checked: Checked,
+    *,
+    source: str,
+    loaded_by: str,
+    period_end: dt.date,
+    app_engine: Engine | None = None,
 ) -> int:
     """Replaces the boundaries of exactly the townships in the file, in one transaction.
 
-    Townships the file does not mention keep theirs; the load is logged so caches refresh.
+    Townships the file does not mention keep theirs; the load is logged so caches refresh (in
+    the app store `app_engine`: the same transaction when it is the warehouse, else right after).
     """
+    from data_sources.app_store import get_app_engine
     from data_sources.writer import frame_checksum, insert_frame, record_load
+
+    app = app_engine or get_app_engine(engine)
 
     if checked.problems or not checked.shapes:
         raise ValueError("边界文件未通过检查,未作修改")
@@ -280,8 +290,7 @@ def save(
     with engine.begin() as conn:
         conn.execute(delete(township_boundary).where(township_boundary.c.township_code.in_(codes)))
         rows = insert_frame(conn, township_boundary, frame)
-        record_load(
-            conn,
+        entry = dict(
             table_name=township_boundary.name,
             period="",
             period_end=period_end,
@@ -290,6 +299,11 @@ def save(
             checksum=frame_checksum(frame),
             loaded_by=loaded_by,
         )
+        if app is engine:
+            record_load(conn, **entry)
+    if app is not engine:
+        with app.begin() as log_conn:
+            record_load(log_conn, **entry)
     return rows
 
 

@@ -1,7 +1,9 @@
-"""The 督办 case store: tables `case`, `case_event` and `push_log` in the warehouse.
+"""The 督办 case store: tables `case`, `case_event` and `push_log` in the app store.
 
-The tables live on their own MetaData (like auth.store's accounts), so a rebuild of the data
-never drops the cases or their history; `ensure_tables` creates them when missing. Every change
+The tables live in the app store (data_sources.app_store; every `engine` here is the app
+store's, except the warehouse engine `evaluate_month` reads the warning rules from), on their
+own MetaData like auth.store's accounts, so a rebuild of the data never drops the cases or
+their history; `ensure_tables` creates them when missing. Every change
 is one transaction: the case row (optimistic check on its `version`), its events, and a line in
 the audit log. The logic of each step is in `metrics.lifecycle`; this module only stores it.
 
@@ -364,15 +366,22 @@ def evaluate_month(
     *,
     username: str = "system",
     only: frozenset[str] | None = None,
+    app_engine: Engine | None = None,
 ) -> dict:
-    """Evaluates the warning rules (all, or `only`) for a month into cases (idempotent)."""
+    """Evaluates the warning rules (all, or `only`) for a month into cases (idempotent).
+
+    `engine` is the warehouse the rules read; the cases go to `app_engine` (default: the app
+    store configured for that warehouse).
+    """
+    from data_sources.app_store import get_app_engine
     from metrics.breaches import evaluate
 
-    return record_evaluation(engine, evaluate(engine, year, month, only), username=username)
+    app = app_engine or get_app_engine(engine)
+    return record_evaluation(app, evaluate(engine, year, month, only), username=username)
 
 
 def latest_month(engine: Engine) -> tuple[int, int] | None:
-    """(year, month) of the newest loaded period_end, None before any load."""
+    """(year, month) of the newest loaded period_end (app store's load log), None before any."""
     from data_sources.schema import load_log
 
     with engine.connect() as conn:
@@ -383,17 +392,19 @@ def latest_month(engine: Engine) -> tuple[int, int] | None:
     return day.year, day.month
 
 
-def after_load(engine: Engine) -> None:
+def after_load(engine: Engine, app_engine: Engine | None = None) -> None:
     """Hook for the import: evaluates the rules the newest load can change, for its month.
 
-    Reads the newest load_log line (table and 数据截至), so the hook needs no argument. Never
-    fails the load.
+    Reads the newest load_log line (table and 数据截至) in the app store, so the hook needs no
+    other argument. `engine` is the warehouse. Never fails the load.
     """
+    from data_sources.app_store import get_app_engine
     from data_sources.schema import load_log
     from metrics.breaches import TABLE_RULES
 
     try:
-        with engine.connect() as conn:
+        app = app_engine or get_app_engine(engine)
+        with app.connect() as conn:
             row = conn.execute(
                 select(load_log.c.table_name, load_log.c.period_end)
                 .order_by(load_log.c.load_id.desc())
@@ -405,7 +416,7 @@ def after_load(engine: Engine) -> None:
         if only is not None and not only:
             return  # e.g. assistance: no warning rule reads it
         day = pd.Timestamp(row.period_end)
-        evaluate_month(engine, day.year, day.month, only=only)
+        evaluate_month(engine, day.year, day.month, only=only, app_engine=app)
     except Exception:  # the load itself is committed; the next load or the CLI evaluates again
         log.exception("evaluating warning cases after a load failed")
 
@@ -429,6 +440,7 @@ def main(argv: list[str] | None = None) -> int:
     ev.add_argument("--year", type=int, required=True)
     ev.add_argument("--month", type=int, required=True)
     args = parser.parse_args(argv)
+    from data_sources.app_store import get_app_engine
     from data_sources.config import warehouse_url
     from data_sources.engine import create_warehouse_engine
 
@@ -437,7 +449,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         engine = create_warehouse_engine(warehouse_url())
-        counts = evaluate_month(engine, args.year, args.month, username="cli")
+        counts = evaluate_month(
+            engine, args.year, args.month, username="cli", app_engine=get_app_engine(engine)
+        )
     except Exception as exc:  # a CLI shows a Chinese line, never a traceback
         log.debug("evaluate failed", exc_info=True)
         print(f"预警评估失败:{type(exc).__name__}。请检查数据仓库连接后重试。", file=sys.stderr)

@@ -147,12 +147,38 @@ def problem_message(problem: str, engine: Engine) -> str:
     }[problem]
 
 
-def check_warehouse(engine: Engine) -> WarehouseStatus:
-    """Connects, checks the schema exists and holds data; says in Chinese what is wrong."""
+def check_warehouse(engine: Engine, app_engine: Engine | None = None) -> WarehouseStatus:
+    """Connects, checks the schema exists and holds data; says in Chinese what is wrong.
+
+    The load log is read from the app store (`app_engine`, by default the one configured for
+    this warehouse: data_sources.app_store).
+    """
     where = redact(engine.url.render_as_string(hide_password=False))
+    if app_engine is None:
+        from data_sources.app_store import AppStoreError, get_app_engine
+
+        try:
+            app_engine = get_app_engine(engine)
+        except (AppStoreError, SQLAlchemyError):
+            app_engine = engine  # the warehouse's own failure is the one to report first
+    try:
+        with app_engine.connect() as app:
+            loads = app.execute(select(func.count()).select_from(load_log)).scalar_one()
+    except SQLAlchemyError:
+        if app_engine is not engine:
+            app_where = redact(app_engine.url.render_as_string(hide_password=False))
+            return WarehouseStatus(
+                False,
+                f"无法读取应用库 {app_where}(账号、加载日志等):请检查应用库是否可用,"
+                "以及环境变量 APP_STORE_URL 或 .streamlit/secrets.toml 的 "
+                "[connections.app_store] url 是否正确。",
+                "app_store",
+            )
+        loads = None  # the warehouse's connection below says what is wrong
     try:
         with engine.connect() as conn:
-            loads = conn.execute(select(func.count()).select_from(load_log)).scalar_one()
+            if loads is None:
+                loads = conn.execute(select(func.count()).select_from(load_log)).scalar_one()
             facts = int(areas.has_any_facts(conn))  # any area's data, not enrollment only
             # A warehouse made by data_sources.init opens empty, so the administrator can log in
             # and import; each page then says which area is not loaded yet.

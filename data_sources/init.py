@@ -3,8 +3,10 @@
     python -m data_sources.init --url duckdb:///data/yb.duckdb --region-name 某某县 \\
         --region-code 360121 --level 县 [--admin 管理员 --password-stdin]
 
-- creates every table of the dashboard that is missing (and the accounts and audit tables),
-  never drops or empties one: running it again changes nothing but the recorded region;
+- creates every table of the dashboard that is missing, never drops or empties one: running it
+  again changes nothing but the recorded region. The app's own tables (accounts, audit log,
+  load log, scenarios, 督办 cases) go to the app store: `--app-store-url` (or APP_STORE_URL),
+  by default the warehouse itself (see data_sources.app_store);
 - refuses, with a Chinese message, when the target already holds tables that are not the
   dashboard's (another application's database) unless `--allow-foreign-tables`;
 - records the region (name, code, level 县/区/市) so texts say 全县/全区/全市;
@@ -25,17 +27,19 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from data_sources import preflight, region
+from data_sources import app_store, preflight, region
 from data_sources.config import redact
 from data_sources.schema import metadata
 
 EXIT_OK, EXIT_ERROR, EXIT_FOREIGN = 0, 1, 2
 
 
-def known_tables() -> set[str]:
-    from auth import store
+def app_table_names() -> set[str]:
+    return {t.name for t in app_store.app_tables()}
 
-    return set(metadata.tables) | set(store.metadata.tables)
+
+def known_tables() -> set[str]:
+    return set(metadata.tables) | app_table_names()
 
 
 def foreign_tables(engine: Engine) -> list[str]:
@@ -43,16 +47,21 @@ def foreign_tables(engine: Engine) -> list[str]:
     return sorted(preflight.table_names(engine) - known_tables())
 
 
-def create_tables(engine: Engine) -> list[str]:
-    """Creates the missing tables (data, accounts, audit); returns the names it created."""
-    from auth import store
+def create_tables(engine: Engine, app: Engine | None = None) -> list[str]:
+    """Creates the missing tables (data in `engine`; accounts, logs, scenarios, cases in the app
+    store `app`, by default the same); returns the names it created."""
     from data_sources import upgrade
 
+    app = app or engine
     before = preflight.table_names(engine)
+    app_before = before if app is engine else preflight.table_names(app)
     metadata.create_all(engine, checkfirst=True)
-    store.ensure_tables(engine)
+    app_store.forget(app)
+    app_store.ensure_app_tables(app)
     added = upgrade.upgrade(engine)  # columns declared after an older warehouse was built
-    return sorted(known_tables() - before) + added
+    created = set(metadata.tables) - before
+    created |= app_table_names() - app_before
+    return sorted(created) + added
 
 
 def _ask_password(from_stdin: bool) -> str:
@@ -90,8 +99,13 @@ def run(
     admin: str | None = None,
     password: Callable[[], str] | None = None,
     out: Callable[[str], None] = print,
+    app_store_url: str | None = None,
 ) -> int:
-    """The command without argument parsing; returns the exit code, prints Chinese lines."""
+    """The command without argument parsing; returns the exit code, prints Chinese lines.
+
+    `app_store_url`: where accounts, logs, scenarios and cases go (default: APP_STORE_URL, else
+    the warehouse itself, or its SQLite file when the warehouse cannot hold them).
+    """
     from auth.store import AuthError
     from data_sources.engine import WarehouseError, create_warehouse_engine
 
@@ -104,9 +118,13 @@ def run(
     if path is not None and not path.parent.is_dir():
         out(f"错误:目录不存在:{path.parent}。请先建立该目录,或换一个文件路径。")
         return EXIT_ERROR
+    from data_sources.config import app_store_url as configured_app_store
+
+    app_url = app_store_url or configured_app_store(warehouse=url)
     try:
         engine = create_warehouse_engine(url)
-    except WarehouseError as exc:
+        app = app_store.get_app_engine(engine, app_url)
+    except (WarehouseError, app_store.AppStoreError) as exc:
         out(f"错误:{exc.message}")
         return EXIT_ERROR
     where = redact(url)
@@ -120,16 +138,23 @@ def run(
                 "驾驶舱的数据表时,加 --allow-foreign-tables(不会改动这些表)。"
             )
             return EXIT_FOREIGN
-        created = create_tables(engine)
+        created = create_tables(engine, app)
         region.write_region(engine, name, code, level)
         if created:
             out(f"已在 {where} 建立驾驶舱数据表 {len(created)} 张(均为空表)。")
         else:
             out(f"{where} 中驾驶舱的数据表均已存在,未作改动(已有数据保持不变)。")
+        if app is not engine:
+            out(
+                f"账号、操作日志、加载日志、任务分解方案和督办事项保存在应用库 {redact(app_url)}"
+                "(运行驾驶舱和导入命令时请设置相同的 APP_STORE_URL)。"
+            )
+            if hint := app_store.migration_hint(engine, app):
+                out(hint)
         out(f"地区:{name.strip()}({code},{level}),报告中称“{region.scope_word_for(level)}”。")
         if admin:
-            out(create_admin(engine, admin, (password or (lambda: _ask_password(False)))()))
-        elif not _has_users(engine):
+            out(create_admin(app, admin, (password or (lambda: _ask_password(False)))()))
+        elif not _has_users(app):
             out(
                 "尚无登录账号:请用 --admin 用户名 创建第一个数据管理员,或运行 "
                 "python -m auth.cli create-admin 用户名。"
@@ -151,6 +176,8 @@ def run(
         return EXIT_ERROR
     finally:
         engine.dispose()
+        if app is not engine:
+            app.dispose()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -175,6 +202,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--password-stdin", action="store_true", help="管理员密码从标准输入读取(一行)"
     )
+    parser.add_argument(
+        "--app-store-url",
+        default=None,
+        help="应用库地址(账号、日志、方案、督办;默认 APP_STORE_URL,否则同数据仓库)",
+    )
     args = parser.parse_args(argv)
     url = args.url or warehouse_url()
     admin = args.admin
@@ -189,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         allow_foreign=args.allow_foreign_tables,
         admin=admin,
         password=lambda: _ask_password(args.password_stdin),
+        app_store_url=args.app_store_url,
         out=lambda line: print(line, file=sys.stderr if line.startswith("错误") else sys.stdout),
     )
     return code

@@ -20,6 +20,14 @@ The import page and the command line both call `load_file`:
    load log (`writer.record_load`). Dimensions (名录, no period) are upserted by their key, never
    deleted. A failure half way leaves the warehouse as it was. The new load id changes the
    dashboard's cache key and its "数据截至".
+
+The load log lives in the app store (data_sources.app_store). When that is the warehouse itself
+(the default) the log row is in the facts' transaction. When it is another database, no
+transaction spans both: the app store is checked before any fact is touched, and the log row is
+written right after the facts commit. Should that write fail (the app store went away in
+between), the facts stay loaded, the failure is logged and `LoadResult.log_error` says so on the
+page and the CLI; the repair is to import the same file again once the app store is back (a load
+replaces exactly its slice, so the facts come out the same and the log row is written).
 """
 
 from __future__ import annotations
@@ -42,7 +50,9 @@ from sqlalchemy import Connection, Engine, and_, delete, func, or_, select, upda
 from sqlalchemy.exc import SQLAlchemyError
 
 from data_sources import plausibility, reader, schema, sheets, upgrade, writer
+from data_sources.app_store import AppStoreError, ensure_app_tables, get_app_engine, url_of
 from data_sources.cases import after_load
+from data_sources.config import redact
 from data_sources.load_specs import LOAD_STEPS, SPECS, LoadSpec, Problem, load_order_text, spec
 from data_sources.validate import validate
 from exports.safe import text_only
@@ -139,12 +149,13 @@ class LoadResult:
     warnings: list[Problem] = field(default_factory=list)
     pending: bool = False  # valid and planned, waiting for confirmation: nothing written
     note: str = ""  # which sheets were read
+    log_error: str = ""  # facts loaded, but the app store refused the load-log row
 
     def message(self) -> str:
         if self.ok:
             again = f",替换了原有 {self.replaced:,} 行" if self.replaced else ""
             what = " ".join(x for x in (self.table, self.period) if x)
-            return f"导入成功:{what} 共 {self.rows:,} 行{again}。"
+            return f"导入成功:{what} 共 {self.rows:,} 行{again}。{self.log_error}"
         if self.pending and self.warnings:
             return (
                 f"尚未导入:发现 {len(self.warnings)} 个需要确认的提醒(可能是单位填错,"
@@ -400,12 +411,16 @@ def load_file(
     accept_warnings: bool = False,
     replace_period: bool = False,
     fail_after_delete: bool = False,
+    app_engine: Engine | None = None,
+    fail_log_write: bool = False,
 ) -> LoadResult:
     """Reads, validates, plans and (when confirmed and nothing is wrong) loads one file.
 
     `confirm=False` returns the plan without writing (`pending`); warnings stop the load unless
     `accept_warnings`; `replace_period` deletes whole periods (an explicit choice).
-    `fail_after_delete` is a test hook: raise after the delete, inside the transaction.
+    `app_engine` is the app store (default: the one configured for this warehouse).
+    `fail_after_delete` is a test hook: raise after the delete, inside the transaction;
+    `fail_log_write` another: a separate app store's log write fails after the facts commit.
     """
     s = spec(kind)
     name = file_name or (Path(source).name if not isinstance(source, bytes) else "上传文件")
@@ -414,6 +429,16 @@ def load_file(
     except reader.ReadError as exc:
         return LoadResult(False, 0, [Problem("", None, "", exc.message)], table=s.title)
     checksum = hashlib.sha256(data).hexdigest()
+    app = app_engine or get_app_engine(engine)
+    separate = app is not engine
+    if confirm and separate:
+        try:  # an unreachable app store fails here, before any fact is touched
+            ensure_app_tables(app)
+        except SQLAlchemyError as exc:
+            raise AppStoreError(
+                f"无法访问应用库 {redact(url_of(app))}(加载日志写在那里),未导入,"
+                "数据仓库未作任何修改。请检查应用库后重试。"
+            ) from exc
     try:
         upgrade.upgrade(engine)  # an older warehouse gets the columns added since (aliases)
     except SQLAlchemyError as exc:  # the load itself then reports what is wrong
@@ -469,8 +494,7 @@ def load_file(
             start = conn.execute(select(func.coalesce(func.max(tbl.c.record_id), 0))).scalar_one()
             frame.insert(0, "record_id", range(int(start) + 1, int(start) + 1 + len(frame)))
         rows = len(frame) if s.is_dimension else writer.insert_frame(conn, tbl, frame)
-        writer.record_load(
-            conn,
+        entry = dict(
             table_name=tbl.name,
             period=period or "名录",
             period_end=_period_end(periods),
@@ -479,7 +503,10 @@ def load_file(
             checksum=checksum,
             loaded_by=(user or "unknown")[:64],
         )
-    after_load(engine)  # 预警督办: evaluate the newest loaded month's warning rules into cases
+        if not separate:
+            writer.record_load(conn, **entry)
+    log_error = _record_separately(app, entry, name, fail_log_write) if separate else ""
+    after_load(engine, app)  # 预警督办: evaluate the newest loaded month's rules into cases
     log.info("loaded %s rows of %s (%s) from %s by %s", rows, tbl.name, period, name, user)
     return LoadResult(
         True,
@@ -491,7 +518,27 @@ def load_file(
         plan=plan,
         warnings=warnings,
         note=read.note,
+        log_error=log_error,
     )
+
+
+def _record_separately(app: Engine, entry: dict, name: str, fail: bool = False) -> str:
+    """Writes a load-log row into a separate app store after the facts committed.
+
+    Returns "" or, when the write failed, the Chinese note for the result (see the module text).
+    """
+    try:
+        if fail:
+            raise SQLAlchemyError("simulated failure of the load-log write (test hook)")
+        with app.begin() as conn:
+            writer.record_load(conn, **entry)
+        return ""
+    except SQLAlchemyError:
+        log.exception("load-log row for %s not written after the facts committed", name)
+        return (
+            "但加载日志未能写入应用库(应用库暂不可用),“数据截至”和页面缓存尚未随之更新。"
+            "请在应用库恢复后重新导入同一文件:导入只替换同一范围,数据不会重复,加载日志随之补写。"
+        )
 
 
 def _cross_sheet_cumulative(typed: pd.DataFrame, s: LoadSpec) -> list[Problem]:
@@ -578,7 +625,7 @@ EXIT_OK, EXIT_REFUSED, EXIT_NOT_CONFIRMED = 0, 1, 3
 
 def main(argv: list[str] | None = None) -> int:
     from data_sources import preflight
-    from data_sources.config import redact, warehouse_url
+    from data_sources.config import warehouse_url
     from data_sources.engine import WarehouseError, create_warehouse_engine
 
     kinds = "、".join(f"{k}={SPECS[k].title}" for k in LOAD_STEPS)
@@ -629,7 +676,7 @@ def main(argv: list[str] | None = None) -> int:
             accept_warnings=args.accept_warnings,
             replace_period=args.replace_period,
         )
-    except preflight.PreflightError as exc:
+    except (preflight.PreflightError, AppStoreError) as exc:
         return fail(exc.message)
     except writer.InsertError as exc:  # rolled back: the warehouse is as it was
         return fail(exc.message)
@@ -643,7 +690,7 @@ def main(argv: list[str] | None = None) -> int:
         for line in result.plan.lines() if result.plan else []:
             print(line)
         print(f"{result.message()}数据仓库:{redact(url)}")
-        return EXIT_OK
+        return EXIT_REFUSED if result.log_error else EXIT_OK
     if result.pending:
         for line in result.plan.lines() if result.plan else []:
             print(line)

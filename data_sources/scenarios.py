@@ -1,9 +1,15 @@
-"""Saving, listing and adopting 任务分解方案 (target-planning scenarios) in the warehouse.
+"""Saving, listing and adopting 任务分解方案 (target-planning scenarios) in the app store.
 
-The planning page's write path: SQLAlchemy Core with bound parameters only, on any engine.
-Adopting a scenario replaces the year's official targets (`enrollment_target`) in ONE
-transaction, marks the scenario adopted and records the change in `load_log`, so 数据截至 and the
-query caches follow; any failure rolls everything back and the old targets stay.
+The planning page's write path: SQLAlchemy Core with bound parameters only, on any engine. The
+scenarios live in the app store (data_sources.app_store: `engine` below is the app store's);
+the official targets (`enrollment_target`) in the warehouse. Adopting a scenario replaces the
+year's official targets, marks the scenario adopted and records the change in `load_log`, so
+数据截至 and the query caches follow. When the app store is the warehouse this is ONE
+transaction and any failure rolls everything back. When they differ, the app store's transaction
+is opened first and committed right after the warehouse's: a failure before the warehouse
+commits changes nothing; should the app store fail in the instant between, the targets are
+replaced but the scenario is not marked, and `ScenarioError` says to adopt it again (adopting
+is idempotent: the same targets, now marked and logged).
 """
 
 from __future__ import annotations
@@ -13,12 +19,13 @@ import json
 from collections.abc import Mapping
 
 import pandas as pd
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from data_sources.schema import (
+    app_metadata,
     enrollment_target,
     load_log,
-    metadata,
     plan_scenario,
     plan_scenario_target,
 )
@@ -67,7 +74,7 @@ def ensure_tables(engine: Engine) -> None:
     key = engine.url.render_as_string(hide_password=True)
     if key in _READY:
         return
-    metadata.create_all(engine, tables=[plan_scenario, plan_scenario_target], checkfirst=True)
+    app_metadata.create_all(engine, tables=[plan_scenario, plan_scenario_target], checkfirst=True)
     _READY.add(key)
 
 
@@ -161,66 +168,97 @@ def scenario_targets(engine: Engine, scenario_id: int) -> pd.DataFrame:
 
 
 def adopt_scenario(
-    engine: Engine, scenario_id: int, user: str, *, _fail_after_delete: bool = False
+    engine: Engine,
+    scenario_id: int,
+    user: str,
+    *,
+    app_engine: Engine | None = None,
+    _fail_after_delete: bool = False,
 ) -> None:
-    """Makes a scenario the official targets of its year, in one transaction.
+    """Makes a scenario the official targets of its year (see the module text for transactions).
 
-    Deletes the year's rows of `enrollment_target`, inserts the scenario's numbers, marks the
-    scenario adopted (time, user) and writes a `load_log` row (table 'enrollment_target', source
-    '规划方案:<name>'). The load's 数据截至 (period_end) is the newest one already logged, so
-    adopting next year's plan does not pretend next year's data has arrived.
+    `engine` is the warehouse, `app_engine` the app store holding the scenario (default: the one
+    configured for the warehouse). Deletes the year's rows of `enrollment_target`, inserts the
+    scenario's numbers, marks the scenario adopted (time, user) and writes a `load_log` row
+    (table 'enrollment_target', source '规划方案:<name>'). The load's 数据截至 (period_end) is
+    the newest one already logged, so adopting next year's plan does not pretend next year's
+    data has arrived.
 
     ``_fail_after_delete`` is for tests: it raises after the DELETE, inside the transaction.
     """
-    with engine.begin() as conn:
-        head = conn.execute(
-            select(plan_scenario.c.year, plan_scenario.c.name).where(
-                plan_scenario.c.scenario_id == int(scenario_id)
-            )
-        ).one_or_none()
-        if head is None:
-            raise ScenarioError(f"方案(编号{scenario_id})不存在,可能已被删除。")
-        year, name = int(head.year), str(head.name)
-        rows = conn.execute(
-            select(
-                plan_scenario_target.c.township_code,
-                plan_scenario_target.c.scheme,
-                plan_scenario_target.c.target,
-            ).where(plan_scenario_target.c.scenario_id == int(scenario_id))
-        ).fetchall()
-        if not rows:
-            raise ScenarioError(f"方案“{name}”没有乡镇任务数,不能采用。")
-        frame = pd.DataFrame(rows, columns=["township_code", "scheme", "target"])
-        conn.execute(delete(enrollment_target).where(enrollment_target.c.year == year))
-        if _fail_after_delete:
-            raise RuntimeError("simulated failure after DELETE (test hook)")
-        conn.execute(
-            insert(enrollment_target),
-            [
-                {
-                    "year": year,
-                    "township_code": r.township_code,
-                    "scheme": r.scheme,
-                    "target": int(r.target),
-                }
-                for r in rows
-            ],
+    from data_sources.app_store import get_app_engine
+
+    app = app_engine or get_app_engine(engine)
+    if app is engine:
+        with engine.begin() as conn:
+            _adopt(conn, conn, scenario_id, user, _fail_after_delete)
+        return
+    committed = False
+    try:
+        with app.begin() as store:
+            with engine.begin() as warehouse:
+                _adopt(store, warehouse, scenario_id, user, _fail_after_delete)
+            committed = True
+    except SQLAlchemyError as exc:
+        if not committed:
+            raise
+        raise ScenarioError(
+            "正式任务已替换为该方案,但采用记录未能写入应用库(应用库暂不可用)。"
+            "请在应用库恢复后再次采用该方案,以补记采用人和加载日志(任务数不会改变)。"
+        ) from exc
+
+
+def _adopt(
+    store: Connection, warehouse: Connection, scenario_id: int, user: str, fail: bool
+) -> None:
+    head = store.execute(
+        select(plan_scenario.c.year, plan_scenario.c.name).where(
+            plan_scenario.c.scenario_id == int(scenario_id)
         )
-        now = _now()
-        conn.execute(
-            update(plan_scenario)
-            .where(plan_scenario.c.scenario_id == int(scenario_id))
-            .values(adopted_at=now, adopted_by=user)
-        )
-        period_end = conn.execute(select(func.max(load_log.c.period_end))).scalar()
-        period_end = pd.Timestamp(period_end).date() if period_end is not None else now.date()
-        record_load(
-            conn,
-            table_name="enrollment_target",
-            period=str(year),
-            period_end=period_end,
-            rows=len(frame),
-            source=f"规划方案:{name}"[: load_log.c.source.type.length],
-            checksum=frame_checksum(frame),
-            loaded_by=user,
-        )
+    ).one_or_none()
+    if head is None:
+        raise ScenarioError(f"方案(编号{scenario_id})不存在,可能已被删除。")
+    year, name = int(head.year), str(head.name)
+    rows = store.execute(
+        select(
+            plan_scenario_target.c.township_code,
+            plan_scenario_target.c.scheme,
+            plan_scenario_target.c.target,
+        ).where(plan_scenario_target.c.scenario_id == int(scenario_id))
+    ).fetchall()
+    if not rows:
+        raise ScenarioError(f"方案“{name}”没有乡镇任务数,不能采用。")
+    frame = pd.DataFrame(rows, columns=["township_code", "scheme", "target"])
+    warehouse.execute(delete(enrollment_target).where(enrollment_target.c.year == year))
+    if fail:
+        raise RuntimeError("simulated failure after DELETE (test hook)")
+    warehouse.execute(
+        insert(enrollment_target),
+        [
+            {
+                "year": year,
+                "township_code": r.township_code,
+                "scheme": r.scheme,
+                "target": int(r.target),
+            }
+            for r in rows
+        ],
+    )
+    now = _now()
+    store.execute(
+        update(plan_scenario)
+        .where(plan_scenario.c.scenario_id == int(scenario_id))
+        .values(adopted_at=now, adopted_by=user)
+    )
+    period_end = store.execute(select(func.max(load_log.c.period_end))).scalar()
+    period_end = pd.Timestamp(period_end).date() if period_end is not None else now.date()
+    record_load(
+        store,
+        table_name="enrollment_target",
+        period=str(year),
+        period_end=period_end,
+        rows=len(frame),
+        source=f"规划方案:{name}"[: load_log.c.source.type.length],
+        checksum=frame_checksum(frame),
+        loaded_by=user,
+    )

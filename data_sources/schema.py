@@ -30,6 +30,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects import mysql
 
 metadata = MetaData()
+# The app's own tables (load log, planning scenarios) live in the app store, which may be another
+# database than the warehouse (data_sources.app_store): their own MetaData, no keys into the
+# warehouse's tables.
+app_metadata = MetaData()
 
 MONEY = Numeric(16, 2)
 PRICE = Numeric(12, 4)
@@ -309,7 +313,7 @@ drg_case = Table(
 
 load_log = Table(
     "load_log",
-    metadata,
+    app_metadata,
     Column("load_id", Integer, Sequence("load_log_id_seq"), primary_key=True),
     Column("table_name", String(40), nullable=False),
     Column("period", String(24), nullable=False, comment="数据期间, 如 2023-10 或 2022-01~2026-10"),
@@ -361,11 +365,12 @@ LOAD_ORDER: tuple[Table, ...] = (
 
 # --- 任务分解方案 (what-if planning) ----------------------------------------------------------------
 # Written by the planning page through data_sources.scenarios, not by loads: not in FACT_TABLES
-# (no metrics read them) nor in LOAD_ORDER (a full rebuild creates them empty via create_all).
+# (no metrics read them) nor in LOAD_ORDER; in the app store (app_metadata). A full rebuild of
+# the data starts them afresh (writer.recreate_schema).
 
 plan_scenario = Table(
     "plan_scenario",
-    metadata,
+    app_metadata,
     Column("scenario_id", Integer, Sequence("plan_scenario_id_seq"), primary_key=True),
     Column("year", SmallInteger, nullable=False, comment="规划年度"),
     Column("name", String(64), nullable=False, comment="方案名称"),
@@ -380,7 +385,7 @@ plan_scenario = Table(
 
 plan_scenario_target = Table(
     "plan_scenario_target",
-    metadata,
+    app_metadata,
     Column(
         "scenario_id",
         Integer,
@@ -388,7 +393,8 @@ plan_scenario_target = Table(
         primary_key=True,
         comment="方案",
     ),
-    _township(),
+    # No foreign key to township: the scenario may be stored in another database (app store).
+    Column("township_code", String(12), primary_key=True, comment="乡镇(街道)行政区划代码"),
     Column("scheme", String(12), primary_key=True),
     Column("target", Integer, nullable=False, comment="方案任务数"),
     comment="参保任务分解方案明细",

@@ -143,8 +143,21 @@ def record_load(
     )
 
 
-def recreate_schema(engine: Engine) -> None:
-    """Drops and creates every declared table (a full rebuild, as the demo generator does)."""
+def recreate_schema(engine: Engine, app_engine: Engine | None = None) -> None:
+    """Drops and creates every declared table (a full rebuild, as the demo generator does).
+
+    In the app store (`app_engine`, by default the warehouse itself) the load log and the
+    scenarios start afresh with the data; accounts, the audit log and the cases are kept.
+    """
+    from data_sources import app_store
+
+    # First: in a warehouse built before the split, plan_scenario_target has a foreign key to
+    # township, which would stop township from being dropped.
+    app_store.reset_rebuilt_tables(app_engine or engine)
+    if app_engine is not None and app_engine is not engine:
+        from data_sources.schema import app_metadata, plan_scenario_target
+
+        app_metadata.drop_all(engine, tables=[plan_scenario_target], checkfirst=True)
     metadata.drop_all(engine)
     metadata.create_all(engine)
 
@@ -157,22 +170,37 @@ def write_all(
     period_end: dt.date,
     source: str,
     loaded_by: str,
+    app_engine: Engine | None = None,
 ) -> dict[str, int]:
-    """Rebuilds the warehouse from frames keyed by table name, in one transaction per engine."""
-    recreate_schema(engine)
+    """Rebuilds the warehouse from frames keyed by table name, in one transaction per engine.
+
+    The load-log rows go to the app store (`app_engine`; by default the warehouse, in the same
+    transaction); a separate app store gets them once the facts are committed.
+    """
+    app = app_engine or engine
+    recreate_schema(engine, app)
     counts: dict[str, int] = {}
+    logs: list[dict] = []
     with engine.begin() as conn:
         for table in LOAD_ORDER:
             frame = frames[table.name]
             counts[table.name] = insert_frame(conn, table, frame)
-            record_load(
-                conn,
-                table_name=table.name,
-                period=period,
-                period_end=period_end,
-                rows=counts[table.name],
-                source=source,
-                checksum=frame_checksum(frame),
-                loaded_by=loaded_by,
+            logs.append(
+                dict(
+                    table_name=table.name,
+                    period=period,
+                    period_end=period_end,
+                    rows=counts[table.name],
+                    source=source,
+                    checksum=frame_checksum(frame),
+                    loaded_by=loaded_by,
+                )
             )
+        if app is engine:
+            for entry in logs:
+                record_load(conn, **entry)
+    if app is not engine:
+        with app.begin() as app_conn:
+            for entry in logs:
+                record_load(app_conn, **entry)
     return counts

@@ -115,7 +115,10 @@ def export_pack(
     demo: bool,
     when: str,
 ) -> bytes:
-    """Builds the pack (watermarked '用户 时间' unless demo) and records it in the audit log."""
+    """Builds the pack (watermarked '用户 时间' unless demo) and records it in the audit log.
+
+    `engine` is the app store's (data_sources.app_store), where the audit log is.
+    """
     from auth import store
 
     mark = None if demo else f"{username} {when}"
@@ -123,6 +126,6 @@ def export_pack(
     detail = f"{WHAT};范围:{content.scope};期间:{content.period.label()};文件{3 + len(tables)}个"
     try:
         store.audit(engine, username, AUDIT_ACTION, detail)
-    except Exception:  # a read-only warehouse (WAREHOUSE_READ_ONLY=1): logged, as other exports
+    except Exception:  # an app store that cannot be written: logged, as other exports
         log.exception("audit write failed: %s %s", username, detail)
     return data

@@ -300,12 +300,19 @@ def build_message(
     link: str,
     today: dt.date,
     attachments: AttachmentBuilder = briefing_attachments,
+    app_engine: Engine | None = None,
 ) -> Message:
-    """The month's message for the county (township None) or one township."""
+    """The month's message for the county (township None) or one township.
+
+    `engine` is the warehouse; the cases are read from `app_engine` (default: its app store).
+    """
+    from data_sources.app_store import get_app_engine
+
     period = Period(year, month)
     ym = L.month_key(year, month)
     reader = COUNTY_READER if township is None else _officer(township)
-    picked = due_cases(S.list_cases(engine, reader), ym, today)
+    app = app_engine or get_app_engine(engine)
+    picked = due_cases(S.list_cases(app, reader), ym, today)
     new = sum(c.new_in(ym) for c in picked)
     late = sum(c.overdue(today) for c in picked)
     names = _township_names(engine)
@@ -465,9 +472,17 @@ def run(
     today: dt.date | None = None,
     attachments: AttachmentBuilder = briefing_attachments,
     sleep: Callable[[float], None] = time.sleep,
+    app_engine: Engine | None = None,
 ) -> Outcome:
-    """Sends the month's push on every configured channel; see the module docstring."""
-    S.ensure_tables(engine)
+    """Sends the month's push on every configured channel; see the module docstring.
+
+    `engine` is the warehouse; cases and the push log are in `app_engine` (default: its app
+    store).
+    """
+    from data_sources.app_store import get_app_engine
+
+    app = app_engine or get_app_engine(engine)
+    S.ensure_tables(app)
     today = today or dt.date.today()
     ym = L.month_key(year, month)
     targets: list[tuple[str | None, str, str, Callable[[Message], None]]] = []
@@ -489,7 +504,7 @@ def run(
         label = f"{CHANNEL_NAMES[channel]}({'全县' if township is None else township})"
         key = recipient if channel == "email" else f"webhook:{recipient}"
         key = f"{township or 'county'}|{key}"
-        if not force and _sent(engine, ym, channel, key):
+        if not force and _sent(app, ym, channel, key):
             outcome.skipped.append(label)
             continue
         if township not in messages:
@@ -501,6 +516,7 @@ def run(
                 link=config.link,
                 today=today,
                 attachments=attachments,
+                app_engine=app,
             )
         message = messages[township]
         ok, n, error = with_retry(
@@ -510,7 +526,7 @@ def run(
             what=label,
             sleep=sleep,
         )
-        _log(engine, ym, channel, key, ok, n, error or message.subject)
+        _log(app, ym, channel, key, ok, n, error or message.subject)
         (outcome.sent if ok else outcome.failed).append(label if ok else f"{label}:{error}")
     return outcome
 
@@ -531,6 +547,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-charts", action="store_true", help="汇报PPT不含图表页(更快)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
+    from data_sources.app_store import get_app_engine
     from data_sources.config import warehouse_url
     from data_sources.engine import create_warehouse_engine
 
@@ -547,20 +564,23 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         engine = create_warehouse_engine(warehouse_url())
+        app = get_app_engine(engine)
         if args.year and args.month:
             year, month = args.year, args.month
             if not 1 <= month <= 12:
                 print(f"月份必须在1到12之间,收到 {month}。", file=sys.stderr)
                 return 2
         else:
-            latest = S.latest_month(engine)
+            latest = S.latest_month(app)
             if latest is None:
                 print("数据仓库中尚无已加载的数据,无法推送。", file=sys.stderr)
                 return 2
             year, month = latest
-        S.evaluate_month(engine, year, month, username="push")  # idempotent
+        S.evaluate_month(engine, year, month, username="push", app_engine=app)  # idempotent
         builder = partial(briefing_attachments, with_charts=not args.no_charts)
-        outcome = run(engine, config, year, month, force=args.force, attachments=builder)
+        outcome = run(
+            engine, config, year, month, force=args.force, attachments=builder, app_engine=app
+        )
     except Exception as exc:  # a scheduled command reports in Chinese, never a traceback
         log.debug("push failed", exc_info=True)
         print(f"月度推送失败:{type(exc).__name__}。请检查数据仓库连接和推送配置。", file=sys.stderr)

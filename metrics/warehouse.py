@@ -18,8 +18,8 @@ import streamlit as st
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from data_sources import areas
-from data_sources.config import warehouse_url
+from data_sources import app_store, areas
+from data_sources.config import app_store_url, warehouse_url
 from data_sources.demo import DEMO_SOURCE_PREFIX
 from data_sources.engine import WarehouseError, check_warehouse, create_warehouse_engine
 from data_sources.schema import load_log
@@ -62,6 +62,12 @@ def engine() -> Engine:
     return get_engine(warehouse_url())
 
 
+def app_engine() -> Engine:
+    """The app store's engine (accounts, audit, load log, scenarios, cases): the warehouse's own
+    engine when the app store is the warehouse (data_sources.app_store)."""
+    return app_store.get_app_engine(engine())
+
+
 @dataclass(frozen=True)
 class Freshness:
     version: int
@@ -82,21 +88,23 @@ class Freshness:
 
 
 @st.cache_data(ttl=FRESHNESS_TTL_SECONDS, show_spinner=False)
-def _freshness(url: str) -> Freshness:
+def _freshness(url: str, app_url: str) -> Freshness:
     eng = get_engine(url)
-    status = check_warehouse(eng)
+    app = app_store.get_app_engine(eng, app_url)
+    status = check_warehouse(eng, app)
     if not status.ok:
         raise WarehouseError(status.message)
     with eng.connect() as conn:
-        version, period_end, loaded_at = conn.execute(
+        # 数据截至 follows the monthly facts only, never an annual table (data_sources.areas).
+        period_end = areas.data_cutoff(conn)
+    with app.connect() as conn:
+        version, _, loaded_at = conn.execute(
             select(
                 func.max(load_log.c.load_id),
                 func.max(load_log.c.period_end),
                 func.max(load_log.c.loaded_at),
             )
         ).one()
-        # 数据截至 follows the monthly facts only, never an annual table (data_sources.areas).
-        period_end = areas.data_cutoff(conn)
         # A warehouse the demo generator built stays demo data after imports or adoptions.
         demo_loads = conn.execute(
             select(func.count()).where(load_log.c.source.startswith(DEMO_SOURCE_PREFIX))
@@ -112,9 +120,14 @@ def _freshness(url: str) -> Freshness:
 def freshness() -> Freshness:
     """The newest load (version, 数据截至, demo or not); raises WarehouseError in Chinese."""
     try:
-        return _once("freshness", lambda: _freshness(warehouse_url()))
+        return _once(
+            "freshness",
+            lambda: _freshness(warehouse_url(), app_store_url(warehouse=warehouse_url())),
+        )
     except WarehouseError:
         raise
+    except app_store.AppStoreError as exc:
+        raise WarehouseError(exc.message) from exc
     except SQLAlchemyError as exc:
         raise WarehouseError(
             f"读取数据加载日志失败:{type(exc).__name__}。请检查数据仓库连接。"

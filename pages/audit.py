@@ -34,10 +34,10 @@ days = c3.date_input(
 since, until = (days[0], days[-1]) if isinstance(days, tuple) and days else (None, None)
 try:
     frame = store.read_audit(
-        service.engine(), username=user.strip() or None, action=action, since=since, until=until
+        service.app_engine(), username=user.strip() or None, action=action, since=since, until=until
     )
 except Exception:
-    st.info("尚无操作日志(日志表尚未建立或数据仓库为只读)。")
+    st.info("尚无操作日志(应用库中的日志表尚未建立或无法读取)。")
     st.stop()
 if frame.empty:
     st.info("所选条件下没有操作记录。")

@@ -86,7 +86,7 @@ def _pptx(mark: str | None) -> bytes:
 tables = pack.pack_tables(service.fetch, content)
 user = auth_session.current_user()
 who = user.username if user else service.current_viewer().name
-demo, engine = auth_session.is_demo(), service.engine()
+demo, engine = auth_session.is_demo(), service.app_engine()  # the pack's audit line
 
 
 def _zip() -> bytes:

@@ -31,13 +31,13 @@ layout.header("预警督办", f)
 user = auth_session.current_user()
 if user is None:  # app.py always sets one; a page run alone shows nothing
     st.stop()
-engine = service.engine()
+engine = service.app_engine()  # the cases' store (data_sources.app_store)
 today = dt.date.today()
 
 try:
     S.ensure_tables(engine)
 except Exception:  # a read-only warehouse (WAREHOUSE_READ_ONLY=1) cannot hold cases
-    st.info("督办事项表尚未建立:当前数据仓库为只读,请由系统管理员在可写的数据仓库上启用预警督办。")
+    st.info("督办事项表尚未建立:应用库无法写入,请由系统管理员检查应用库(见部署说明)。")
     st.stop()
 
 is_assigner = bool(set(user.roles) & {R.LEADER, R.STAFF})
@@ -56,7 +56,9 @@ def _evaluate_latest() -> None:
         st.session_state["_cases_note"] = "尚无已加载的数据,无法评估预警。"
         return
     try:
-        counts = S.evaluate_month(engine, *latest, username=user.username)
+        counts = S.evaluate_month(
+            service.engine(), *latest, username=user.username, app_engine=engine
+        )
     except Exception:  # a callback's failure would otherwise escape the page's error handling
         log.exception("evaluating cases from the page failed")
         st.session_state["_cases_eval_error"] = "预警评估失败,请稍后重试或联系系统管理员。"

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from auth import session as auth_session
 from data_sources import areas, reader, templates, writer
+from data_sources.app_store import AppStoreError
 from data_sources.load import load_file, problems_frame, problems_xlsx
 from data_sources.load_specs import LOAD_STEPS, MAX_FILE_MB, MAX_ROWS, SPECS, spec
 from metrics import service
@@ -52,8 +53,8 @@ with st.expander("导入顺序与各月数据完整性", expanded=not fresh.late
         key="imp_grid_year",
     )
     try:
-        with service.engine().connect() as conn:
-            cells = areas.completeness(conn, int(grid_year))
+        with service.engine().connect() as conn, service.app_engine().connect() as app:
+            cells = areas.completeness(conn, int(grid_year), app)
     except SQLAlchemyError:
         cells = None
         st.warning("读取各月数据完整性失败,请稍后刷新。")
@@ -158,11 +159,12 @@ def _run(confirm: bool, accept: bool) -> None:
             kind,
             user=service.current_viewer().name,
             file_name=upload.name,
+            app_engine=service.app_engine(),
             confirm=confirm,
             accept_warnings=accept,
             replace_period=replace_period,
         )
-    except writer.InsertError as exc:  # rolled back: the warehouse is as it was
+    except (writer.InsertError, AppStoreError) as exc:  # nothing written
         st.error(exc.message)
         st.stop()
     except SQLAlchemyError as exc:
@@ -189,7 +191,9 @@ if stored and stored[0] == (*file_key, replace_period):
     result = stored[1]
     if result.note:
         st.caption(result.note)
-    if result.ok:
+    if result.ok and result.log_error:
+        st.warning(result.message(), icon=":material/warning:")
+    elif result.ok:
         st.success(
             f"{result.message()}驾驶舱各页面已刷新,{service.freshness().label()}。",
             icon=":material/check_circle:",

@@ -194,7 +194,7 @@ with right:
     items = list(found.items)
     if not items:
         st.success("各项指标均未落后于时序进度。")
-    badge = case_badges(service.engine(), [i.text for i in items])  # 预警督办: status and age
+    badge = case_badges(service.app_engine(), [i.text for i in items])  # 预警督办: status and age
     if WALL and len(items) > WALL_ITEMS:
         items = [
             *items[:WALL_ITEMS],

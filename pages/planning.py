@@ -300,7 +300,7 @@ if targets is not None:
         }
         try:
             new_id = scenarios.save_scenario(
-                service.engine(),
+                service.app_engine(),
                 year=plan_year,
                 name=name,
                 author=service.current_viewer().name,
@@ -319,7 +319,7 @@ if targets is not None:
 st.divider()
 st.markdown(f"#### {plan_year}年已保存的方案")
 try:
-    saved_list = scenarios.list_scenarios(service.engine(), plan_year)
+    saved_list = scenarios.list_scenarios(service.app_engine(), plan_year)
 except SQLAlchemyError:
     saved_list = None
     st.warning("读取已保存方案失败:数据仓库中尚无方案表,或连接中断。")
@@ -353,7 +353,7 @@ elif saved_list is not None:
         "方案A", ids, index=min(1, len(ids) - 1), format_func=labels.get, key="plan_cmp_a"
     )
     b_id = c2.selectbox("方案B", ids, format_func=labels.get, key="plan_cmp_b")
-    eng = service.engine()
+    eng = service.app_engine()  # the scenarios' store
     diff = planning.compare_scenarios(
         scenarios.scenario_targets(eng, a_id), scenarios.scenario_targets(eng, b_id), towns
     )
@@ -405,7 +405,7 @@ elif saved_list is not None:
     picked = saved_list.set_index("scenario_id").loc[pick]
     pick_name = str(picked["name"])
     sheet = planning_export.task_table_frame(scenarios.scenario_targets(eng, pick), towns)
-    with eng.connect() as conn:  # the issuing unit: the recorded region's 医疗保障局
+    with service.engine().connect() as conn:  # the issuing unit: the region's 医疗保障局
         issuer = wording.organisation(region.region_name(conn))
     if auth_session.allowed("export") or auth_session.allowed("plan"):
         c1.download_button(
@@ -438,7 +438,9 @@ elif saved_list is not None:
             st.caption("采用方案需要“规划人员”角色。")
         if st.button("采用方案", disabled=not (confirm and may_adopt), key="plan_adopt"):
             try:
-                scenarios.adopt_scenario(eng, pick, service.current_viewer().name)
+                scenarios.adopt_scenario(
+                    service.engine(), pick, service.current_viewer().name, app_engine=eng
+                )
             except scenarios.ScenarioError as exc:
                 st.error(exc.message)
             except SQLAlchemyError as exc:
