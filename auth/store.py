@@ -1,8 +1,11 @@
-"""Users and the audit log, kept in the warehouse.
+"""Users and the audit log, kept in the app store (data_sources.app_store).
 
-The two tables live on their own MetaData: a rebuild of the data (`recreate_schema`, the demo
-generator) drops and recreates the data tables but must never drop the accounts or the audit
-trail. `ensure_tables` creates them when missing (the app calls it at start).
+Every `engine` here is the app store's: the warehouse itself by default, or its own database
+(APP_STORE_URL; a SQLite file beside a read-only DuckDB warehouse), so that login works whatever
+the warehouse allows. The two tables live on their own MetaData: a rebuild of the data
+(`recreate_schema`, the demo generator) drops and recreates the data tables but must never drop
+the accounts or the audit trail. `ensure_tables` creates them when missing (the app creates all
+app-store tables at start, `app_store.ensure_app_tables`).
 """
 
 from __future__ import annotations

@@ -268,6 +268,8 @@ def seed_sidecar(warehouse: Engine, path: Path) -> None:
     finally:
         engine.dispose()
         forget(engine)
+    # Password hashes and the audit trail: readable by the dashboard's own account only.
+    os.chmod(tmp, 0o600)
     try:
         os.link(tmp, path)
         log.info("app store %s made from the warehouse: %s", path, copied)
