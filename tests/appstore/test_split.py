@@ -273,3 +273,70 @@ def test_init_puts_app_tables_in_the_app_store(tmp_path: Path) -> None:
     assert store.authenticate(app, "admin", PW).roles == {R.ADMIN}
     wh.dispose()
     app.dispose()
+
+
+@pytest.mark.parametrize("app_kind", ["same", "sqlite"])
+def test_rebuild_keeps_accounts_and_restarts_the_load_log(
+    app_kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """What the demo builder does (writer.write_all), with the app store apart or not."""
+    import pandas as pd
+
+    from data_sources.schema import LOAD_ORDER
+    from data_sources.writer import write_all
+
+    wh = new_warehouse(request, "duckdb", tmp_path)
+    app = wh if app_kind == "same" else new_app_store(request, app_kind, tmp_path)
+    empty = {t.name: pd.DataFrame(columns=[c.name for c in t.columns]) for t in LOAD_ORDER}
+
+    def rebuild() -> None:
+        write_all(
+            wh,
+            empty,
+            period="2026-01~2026-10",
+            period_end=dt.date(2026, 10, 31),
+            source="演示数据(测试)",
+            loaded_by="demo",
+            app_engine=app,
+        )
+
+    rebuild()
+    store.ensure_tables(app)
+    store.create_user(app, "staff", PW, R.STAFF)
+    rebuild()
+    assert rows(app, load_log) == len(LOAD_ORDER)  # started afresh with the data
+    assert store.authenticate(app, "staff", PW).username == "staff"  # kept
+    if app is not wh:
+        assert not {"load_log", "app_user"} & set(inspect(wh).get_table_names())
+    wh.dispose()
+    if app is not wh:
+        app.dispose()
+
+
+def test_rebuild_of_a_warehouse_built_before_the_split(tmp_path: Path) -> None:
+    """Its plan_scenario_target has a foreign key to township: the rebuild still drops township."""
+    import pandas as pd
+
+    from data_sources.schema import LOAD_ORDER, metadata
+    from data_sources.writer import write_all
+
+    wh = app_store.create_app_engine(f"duckdb:///{tmp_path / 'old.duckdb'}")
+    metadata.create_all(wh)
+    with wh.begin() as conn:
+        conn.exec_driver_sql(
+            "CREATE TABLE plan_scenario_target (scenario_id INTEGER, township_code VARCHAR(12) "
+            "REFERENCES township(code), scheme VARCHAR(12), target INTEGER NOT NULL, "
+            "PRIMARY KEY (scenario_id, township_code, scheme))"
+        )
+    empty = {t.name: pd.DataFrame(columns=[c.name for c in t.columns]) for t in LOAD_ORDER}
+    write_all(
+        wh,
+        empty,
+        period="2026-01~2026-10",
+        period_end=dt.date(2026, 10, 31),
+        source="演示数据(测试)",
+        loaded_by="demo",
+        app_engine=wh,
+    )
+    assert rows(wh, load_log) == len(LOAD_ORDER)
+    wh.dispose()
