@@ -275,10 +275,9 @@ def save(
     from data_sources.app_store import get_app_engine
     from data_sources.writer import frame_checksum, insert_frame, record_load
 
-    app = app_engine or get_app_engine(engine)
-
     if checked.problems or not checked.shapes:
         raise ValueError("边界文件未通过检查,未作修改")
+    app = app_engine or get_app_engine(engine)
     frame = pd.DataFrame(
         {
             "township_code": list(checked.shapes),

@@ -752,7 +752,6 @@ def period_end() -> dt.date:
 
 def build(url: str, scale: str = "county", seed: int = SEED) -> dict[str, int]:
     """Generates and writes the demo warehouse at url; returns row counts per table."""
-    from data_sources.app_store import get_app_engine
     from data_sources.engine import create_warehouse_engine
     from data_sources.region import write_region
     from data_sources.writer import write_all
@@ -767,7 +766,6 @@ def build(url: str, scale: str = "county", seed: int = SEED) -> dict[str, int]:
             period_end=period_end(),
             source=f"{DEMO_SOURCE_PREFIX}(scale={scale}, seed={seed})",
             loaded_by="demo",
-            app_engine=get_app_engine(engine),  # accounts, audit and cases kept there
         )
         # The demo county is calibrated on 南昌县; the larger scales are made-up cities.
         if scale == "county":

@@ -188,7 +188,10 @@ def check_warehouse(engine: Engine, app_engine: Engine | None = None) -> Warehou
         return WarehouseStatus(False, problem_message(problem, engine), problem)
     except SQLAlchemyError:
         return WarehouseStatus(False, f"访问数据仓库 {where} 时出错,请联系系统管理员查看日志。")
-    if (loads == 0 or facts == 0) and not initialised:
+    # A separate app store may be new (its load log empty) while the warehouse is full: there only
+    # the facts tell whether the warehouse is empty.
+    nothing = facts == 0 if app_engine is not engine else loads == 0 or facts == 0
+    if nothing and not initialised:
         return WarehouseStatus(
             False,
             f"数据仓库 {where} 是空的:尚未导入任何数据。请数据管理员登录后在“数据导入”页按顺序导入"

@@ -146,15 +146,16 @@ def record_load(
 def recreate_schema(engine: Engine, app_engine: Engine | None = None) -> None:
     """Drops and creates every declared table (a full rebuild, as the demo generator does).
 
-    In the app store (`app_engine`, by default the warehouse itself) the load log and the
+    In the app store (`app_engine`, by default the one configured for it) the load log and the
     scenarios start afresh with the data; accounts, the audit log and the cases are kept.
     """
     from data_sources import app_store
 
+    app_engine = app_engine or app_store.get_app_engine(engine)
     # First: in a warehouse built before the split, plan_scenario_target has a foreign key to
     # township, which would stop township from being dropped.
-    app_store.reset_rebuilt_tables(app_engine or engine)
-    if app_engine is not None and app_engine is not engine:
+    app_store.reset_rebuilt_tables(app_engine)
+    if app_engine is not engine:
         from data_sources.schema import app_metadata, plan_scenario_target
 
         app_metadata.drop_all(engine, tables=[plan_scenario_target], checkfirst=True)
@@ -174,10 +175,12 @@ def write_all(
 ) -> dict[str, int]:
     """Rebuilds the warehouse from frames keyed by table name, in one transaction per engine.
 
-    The load-log rows go to the app store (`app_engine`; by default the warehouse, in the same
-    transaction); a separate app store gets them once the facts are committed.
+    The load-log rows go to the app store (`app_engine`, by default the one configured; when it is
+    the warehouse, in the same transaction); a separate one gets them once the facts commit.
     """
-    app = app_engine or engine
+    from data_sources import app_store
+
+    app = app_engine or app_store.get_app_engine(engine)
     recreate_schema(engine, app)
     counts: dict[str, int] = {}
     logs: list[dict] = []

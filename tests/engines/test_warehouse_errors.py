@@ -21,7 +21,7 @@ from data_sources.engine import (
     classify,
     create_warehouse_engine,
 )
-from data_sources.schema import metadata
+from data_sources.schema import app_metadata, metadata
 
 ROOT = Path(__file__).resolve().parents[2]
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -38,8 +38,11 @@ def _check(url: str, *, read_only: bool = False):
 def _create_schema(url: str) -> None:
     engine = create_warehouse_engine(url)
     try:
+        # The schema data_sources.init makes when the app store is the warehouse (the default).
+        app_metadata.drop_all(engine)
         metadata.drop_all(engine)
         metadata.create_all(engine)
+        app_metadata.create_all(engine)
     finally:
         engine.dispose()
 
@@ -47,6 +50,7 @@ def _create_schema(url: str) -> None:
 def _drop_schema(url: str) -> None:
     engine = create_warehouse_engine(url)
     try:
+        app_metadata.drop_all(engine)
         metadata.drop_all(engine)
     finally:
         engine.dispose()

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from data_sources import boundaries, demo
-from data_sources.schema import metadata, township, township_boundary
+from data_sources.schema import app_metadata, metadata, township, township_boundary
 
 TOWNS = [("360121101", "向塘镇", 9.0), ("360121102", "莲塘镇", 17.0), ("360121201", "泾口乡", 3.8)]
 KNOWN = {code: name for code, name, _ in TOWNS}
@@ -181,6 +181,7 @@ def test_empty_township_list_and_size_and_point_budget(monkeypatch: pytest.Monke
 def warehouse(tmp_path):
     engine = create_engine(f"duckdb:///{tmp_path / 'w.duckdb'}")
     metadata.create_all(engine)
+    app_metadata.create_all(engine)  # the load log: the app store is the warehouse by default
     with engine.begin() as conn:
         conn.execute(
             township.insert(),
