@@ -229,26 +229,37 @@ def copy_app_tables(source: Engine, target: Engine) -> dict[str, int]:
     """Copies every app table's rows from `source` into an EMPTY `target`; rows per table.
 
     Tables missing in the source (an older warehouse) are skipped. Refuses, changing nothing,
-    when the target already holds accounts, logs, scenarios or cases.
+    when the target already holds accounts, load logs, scenarios or cases. Audit lines the target
+    already has (refused logins before the copy) are kept: the copied ones get new ids after
+    them (nothing refers to an audit id).
     """
+    from auth import store
+
     ensure_app_tables(target)
     present = set(inspect(source).get_table_names())
     tables = [t for t in app_tables() if t.name in present]
-    filled = [t.comment or t.name for t in app_tables() if _rows(target, t)]
+    filled = [
+        t.comment or t.name for t in app_tables() if t is not store.audit_log and _rows(target, t)
+    ]
     if filled:
         raise AppStoreError(
             f"应用库 {redact(url_of(target))} 中已有数据({'、'.join(filled)}),未作复制,"
             "以免重复或覆盖。如需重新复制,请换一个空的应用库。"
         )
+    renumber = _rows(target, store.audit_log) > 0
     counts: dict[str, int] = {}
     with source.connect() as src, target.begin() as dst:
         for table in tables:
-            result = src.execute(select(*table.columns))
+            columns = list(table.columns)
+            if table is store.audit_log and renumber:
+                columns = [c for c in columns if c.name != "audit_id"]
+            result = src.execute(select(*columns).order_by(*table.primary_key.columns))
             counts[table.name] = 0
             while chunk := result.fetchmany(COPY_CHUNK):
                 dst.execute(insert(table), [dict(r._mapping) for r in chunk])
                 counts[table.name] += len(chunk)
-            _advance_sequences(dst, table)
+            if not (table is store.audit_log and renumber):
+                _advance_sequences(dst, table)
     return counts
 
 
