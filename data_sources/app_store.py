@@ -75,6 +75,9 @@ def rebuilt_tables() -> tuple[Table, ...]:
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    # The driver's own transaction handling off: SQLAlchemy's "begin" event issues BEGIN
+    # (SQLAlchemy's documented recipe for pysqlite).
+    dbapi_conn.isolation_level = None
     # WAL: readers never block the writer; busy_timeout: writers of other processes queue.
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
@@ -115,7 +118,6 @@ def create_app_engine(url: str) -> Engine:
     engine = create_engine(
         parsed,
         connect_args={"timeout": SQLITE_BUSY_MS / 1000, "check_same_thread": False},
-        isolation_level=None,  # the driver's own transactions off: _sqlite_begin issues BEGIN
     )
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin)

@@ -340,3 +340,31 @@ def test_rebuild_of_a_warehouse_built_before_the_split(tmp_path: Path) -> None:
     )
     assert rows(wh, load_log) == len(LOAD_ORDER)
     wh.dispose()
+
+
+def test_several_writers_share_one_sqlite_store(tmp_path: Path) -> None:
+    """Four engines (as four dashboard processes would) write audit lines at the same time."""
+    import threading
+
+    url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+    engines = [app_store.create_app_engine(url) for _ in range(4)]
+    app_store.ensure_app_tables(engines[0])
+    errors: list[str] = []
+
+    def work(engine: Engine, k: int) -> None:
+        try:
+            for i in range(40):
+                store.audit(engine, f"u{k}", "export", str(i))
+        except Exception as exc:  # collected: an assertion in a thread would be lost
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=work, args=(e, k)) for k, e in enumerate(engines)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert rows(engines[0], store.audit_log) == 160
+    assert _max(engines[0], store.audit_log.c.audit_id) == 160
+    for e in engines:
+        e.dispose()
