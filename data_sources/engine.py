@@ -62,7 +62,7 @@ def create_warehouse_engine(url: str, *, read_only: bool = False) -> Engine:
 class WarehouseStatus:
     ok: bool
     message: str
-    problem: str = ""  # one of PROBLEMS, or "empty"; "" when ok
+    problem: str = ""  # one of PROBLEMS, "empty" or "app_store"; "" when ok
 
 
 # Why a connection or the first query failed, from the driver's error. psycopg reports failures
@@ -161,24 +161,13 @@ def check_warehouse(engine: Engine, app_engine: Engine | None = None) -> Warehou
             app_engine = get_app_engine(engine)
         except (AppStoreError, SQLAlchemyError):
             app_engine = engine  # the warehouse's own failure is the one to report first
-    try:
-        with app_engine.connect() as app:
-            loads = app.execute(select(func.count()).select_from(load_log)).scalar_one()
-    except SQLAlchemyError:
-        if app_engine is not engine:
-            app_where = redact(app_engine.url.render_as_string(hide_password=False))
-            return WarehouseStatus(
-                False,
-                f"无法读取应用库 {app_where}(账号、加载日志等):请检查应用库是否可用,"
-                "以及环境变量 APP_STORE_URL 或 .streamlit/secrets.toml 的 "
-                "[connections.app_store] url 是否正确。",
-                "app_store",
-            )
-        loads = None  # the warehouse's connection below says what is wrong
+    same = app_engine is engine
     try:
         with engine.connect() as conn:
-            if loads is None:
-                loads = conn.execute(select(func.count()).select_from(load_log)).scalar_one()
+            # One connection when the app store is the warehouse, as before the split.
+            loads = (
+                conn.execute(select(func.count()).select_from(load_log)).scalar_one() if same else 0
+            )
             facts = int(areas.has_any_facts(conn))  # any area's data, not enrollment only
             # A warehouse made by data_sources.init opens empty, so the administrator can log in
             # and import; each page then says which area is not loaded yet.
@@ -188,9 +177,22 @@ def check_warehouse(engine: Engine, app_engine: Engine | None = None) -> Warehou
         return WarehouseStatus(False, problem_message(problem, engine), problem)
     except SQLAlchemyError:
         return WarehouseStatus(False, f"访问数据仓库 {where} 时出错,请联系系统管理员查看日志。")
+    if not same:
+        try:
+            with app_engine.connect() as app:
+                app.execute(select(func.count()).select_from(load_log)).scalar_one()
+        except SQLAlchemyError:
+            app_where = redact(app_engine.url.render_as_string(hide_password=False))
+            return WarehouseStatus(
+                False,
+                f"无法读取应用库 {app_where}(账号、加载日志等):请检查应用库是否可用,"
+                "以及环境变量 APP_STORE_URL 或 .streamlit/secrets.toml 的 "
+                "[connections.app_store] url 是否正确。",
+                "app_store",
+            )
     # A separate app store may be new (its load log empty) while the warehouse is full: there only
     # the facts tell whether the warehouse is empty.
-    nothing = facts == 0 if app_engine is not engine else loads == 0 or facts == 0
+    nothing = loads == 0 or facts == 0 if same else facts == 0
     if nothing and not initialised:
         return WarehouseStatus(
             False,

@@ -368,3 +368,17 @@ def test_several_writers_share_one_sqlite_store(tmp_path: Path) -> None:
     assert _max(engines[0], store.audit_log.c.audit_id) == 160
     for e in engines:
         e.dispose()
+
+
+def test_unreachable_app_store_is_named_not_the_warehouse(demo_warehouse_url: str) -> None:
+    from data_sources.engine import check_warehouse, create_warehouse_engine
+
+    wh = create_warehouse_engine(demo_warehouse_url, read_only=True)
+    app = app_store.create_app_engine("postgresql+psycopg://postgres:Zq9-pw@127.0.0.1:1/app")
+    status = check_warehouse(wh, app)
+    assert (status.ok, status.problem) == (False, "app_store")
+    assert "无法读取应用库" in status.message and "APP_STORE_URL" in status.message
+    assert "Zq9-pw" not in status.message
+    assert check_warehouse(wh).ok  # the same warehouse with its own app tables is fine
+    wh.dispose()
+    app.dispose()
