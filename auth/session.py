@@ -169,6 +169,9 @@ def _login_form() -> None:
     except store.AuthError as exc:
         st.error(_migration_hint() or exc.message)
         return
+    except app_store.AppStoreError as exc:  # where the accounts should be cannot be opened
+        st.error(f"暂时无法登录:{exc.message}")
+        return
     except Exception:
         log.exception("login failed")
         st.error("暂时无法登录:读取用户表失败,请联系系统管理员。")

@@ -164,10 +164,18 @@ def get_app_engine(warehouse: Engine, url: str | None = None) -> Engine:
     with _LOCK:
         engine = _ENGINES.get(url)
         if engine is None:
-            if url == f"sqlite:///{sidecar_path(wh)}" and warehouse.dialect.name == "duckdb":
-                seed_sidecar(warehouse, sidecar_path(wh))
-            engine = create_app_engine(url)
-            ensure_app_tables(engine)
+            try:
+                if url == f"sqlite:///{sidecar_path(wh)}" and warehouse.dialect.name == "duckdb":
+                    seed_sidecar(warehouse, sidecar_path(wh))
+                engine = create_app_engine(url)
+                ensure_app_tables(engine)
+            except (OSError, SQLAlchemyError) as exc:
+                log.exception("opening the app store %s failed", redact(url))
+                raise AppStoreError(
+                    f"无法打开或建立应用库 {redact(url)}(账号、日志、方案、督办保存在那里):"
+                    "请检查该文件所在目录可写、数据库可连接,或用环境变量 APP_STORE_URL(或 "
+                    ".streamlit/secrets.toml 的 [connections.app_store] url)指定可写的应用库。"
+                ) from exc
             _ENGINES[url] = engine
     return engine
 

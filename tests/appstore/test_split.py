@@ -382,3 +382,12 @@ def test_unreachable_app_store_is_named_not_the_warehouse(demo_warehouse_url: st
     assert check_warehouse(wh).ok  # the same warehouse with its own app tables is fine
     wh.dispose()
     app.dispose()
+
+
+def test_an_app_store_that_cannot_be_made_says_so(tmp_path: Path) -> None:
+    wh = app_store.create_app_engine(f"duckdb:///{tmp_path / 'w.duckdb'}")
+    # /proc takes no new folders, even for root.
+    with pytest.raises(app_store.AppStoreError) as err:
+        app_store.get_app_engine(wh, "sqlite:////proc/yibao-app-store/app.sqlite")
+    assert "无法打开或建立应用库" in err.value.message and "APP_STORE_URL" in err.value.message
+    wh.dispose()
