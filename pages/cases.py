@@ -36,7 +36,7 @@ today = dt.date.today()
 
 try:
     S.ensure_tables(engine)
-except Exception:  # a read-only warehouse (WAREHOUSE_READ_ONLY=1) cannot hold cases
+except Exception:  # an app store that cannot be written cannot hold cases
     st.info("督办事项表尚未建立:应用库无法写入,请由系统管理员检查应用库(见部署说明)。")
     st.stop()
 
