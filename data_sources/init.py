@@ -25,7 +25,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from data_sources import preflight, region
+from data_sources import olap, preflight, region
 from data_sources.config import redact
 from data_sources.schema import metadata
 
@@ -49,6 +49,8 @@ def create_tables(engine: Engine) -> list[str]:
     from data_sources import upgrade
 
     before = preflight.table_names(engine)
+    if olap.olap_engine_name(engine.dialect.name):  # starrocks:// or doris:// (untested live)
+        return olap.create_missing(engine)  # accounts etc. belong in the app store there
     metadata.create_all(engine, checkfirst=True)
     store.ensure_tables(engine)
     added = upgrade.upgrade(engine)  # columns declared after an older warehouse was built
@@ -162,9 +164,15 @@ def main(argv: list[str] | None = None) -> int:
         "记录所属地区,可同时创建第一个数据管理员。重复运行不会删除任何数据。",
     )
     parser.add_argument("--url", default=None, help="数据仓库地址(默认 WAREHOUSE_URL)")
-    parser.add_argument("--region-name", required=True, help="地区名称,如 南昌县")
-    parser.add_argument("--region-code", required=True, help="6位行政区划代码,如 360121")
-    parser.add_argument("--level", required=True, choices=region.LEVELS, help="级别:县、区或市")
+    parser.add_argument(
+        "--print-ddl",
+        choices=olap.ENGINES,
+        default=None,
+        help="只打印 StarRocks 或 Doris 的建表语句(供数据库管理员执行),不连接数据库",
+    )
+    parser.add_argument("--region-name", help="地区名称,如 南昌县")
+    parser.add_argument("--region-code", help="6位行政区划代码,如 360121")
+    parser.add_argument("--level", choices=region.LEVELS, help="级别:县、区或市")
     parser.add_argument(
         "--allow-foreign-tables",
         "--force",
@@ -176,6 +184,16 @@ def main(argv: list[str] | None = None) -> int:
         "--password-stdin", action="store_true", help="管理员密码从标准输入读取(一行)"
     )
     args = parser.parse_args(argv)
+    if args.print_ddl:
+        sys.stdout.write(olap.ddl_script(args.print_ddl))
+        return EXIT_OK
+    missing = [
+        f"--{n}"
+        for n in ("region-name", "region-code", "level")
+        if not getattr(args, n.replace("-", "_"))
+    ]
+    if missing:
+        parser.error(f"缺少参数:{'、'.join(missing)}")
     url = args.url or warehouse_url()
     admin = args.admin
     if admin is None and not args.password_stdin and sys.stdin.isatty():
