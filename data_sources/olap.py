@@ -373,7 +373,8 @@ def readme_rows(tables: Iterable[Table] | None = None) -> list[str]:
         "| 表 | PostgreSQL/MariaDB 键与索引 | StarRocks 表类型 | Doris 表类型 | 排序键 | 分桶 | 按年分区 |",
         "|---|---|---|---|---|---|---|",
     ]
-    for table in tables or warehouse_tables():
+    declared = [t for t in schema.metadata.tables.values() if t.name not in APP_STORE_TABLES]
+    for table in tables or declared:  # in the schema's order: dimensions, then areas
         layout = LAYOUTS[table.name]
         key = ", ".join(key_columns(table, layout))
         starrocks = f"PRIMARY KEY ({key})" if layout.unique else f"DUPLICATE KEY ({key})"
