@@ -144,20 +144,21 @@ def warehouse_tables() -> list[Table]:
 
 
 def key_columns(table: Table, layout: Layout) -> tuple[str, ...]:
-    """The key the engines keep, leading columns first.
+    """The key the engines keep, its columns first in the table, in this order.
 
-    Unique tables: the declared primary key, its columns ordered by the sort key where they
-    share it (Doris sorts by its UNIQUE KEY; both engines want key columns first, in order).
+    Unique tables: the sort key, then the rest of the declared primary key, then the bucket
+    columns. Doris sorts by its UNIQUE KEY, and both engines want the bucket (and partition)
+    columns inside a unique key; a sort or bucket column outside the primary key depends on it
+    (poverty_alert's township is the person's in that batch), so the wider key is as unique.
     Detail facts: the sort key (DUPLICATE KEY).
 
     >>> key_columns(schema.poverty_alert, LAYOUTS["poverty_alert"])
-    ('year', 'month', 'person_key')
+    ('year', 'month', 'township_code', 'person_key')
     """
     if not layout.unique:
         return layout.sort_key
     pk = [c.name for c in table.primary_key.columns]
-    leading = [c for c in layout.sort_key if c in pk]
-    return (*leading, *(c for c in pk if c not in leading))
+    return tuple(dict.fromkeys([*layout.sort_key, *pk, *layout.bucket_by]))
 
 
 class _Spelled(UserDefinedType):
@@ -418,7 +419,11 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_YEARS,
         help=f"按年分区的年度范围,默认 {DEFAULT_YEARS[0]}-{DEFAULT_YEARS[1]}",
     )
+    sub.add_parser("readme-table", help="打印 README“规模与部署”一节的表(由 LAYOUTS 生成)")
     args = parser.parse_args(argv)
+    if args.command == "readme-table":
+        print("\n".join(readme_rows()))
+        return 0
     if args.replicas < 1:
         print("错误:副本数至少为 1。", file=sys.stderr)
         return 1

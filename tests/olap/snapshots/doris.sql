@@ -186,12 +186,12 @@ PROPERTIES (
 CREATE TABLE poverty_alert (
 	year SMALLINT NOT NULL COMMENT '年度', 
 	month SMALLINT NOT NULL COMMENT '推送批次所在月份', 
-	person_key VARCHAR(64) NOT NULL, 
 	township_code VARCHAR(48) NOT NULL COMMENT '乡镇(街道)行政区划代码', 
+	person_key VARCHAR(64) NOT NULL, 
 	population_type VARCHAR(32) NOT NULL COMMENT 'tuopin/nonghu', 
 	oop_amount DECIMAL(12, 2) NOT NULL COMMENT '年度个人累计自付(元)'
 )
-UNIQUE KEY(year, month, person_key)
+UNIQUE KEY(year, month, township_code, person_key)
 COMMENT '防返贫致贫监测预警推送'
 PARTITION BY RANGE(year) (
     PARTITION p2018 VALUES [("2018"), ("2019")),

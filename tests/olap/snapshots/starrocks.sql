@@ -137,16 +137,15 @@ PROPERTIES(
 CREATE TABLE poverty_alert (
     year SMALLINT NOT NULL COMMENT '年度', 
     month SMALLINT NOT NULL COMMENT '推送批次所在月份', 
-    person_key VARCHAR(64) NOT NULL, 
     township_code VARCHAR(48) NOT NULL COMMENT '乡镇(街道)行政区划代码', 
+    person_key VARCHAR(64) NOT NULL, 
     population_type VARCHAR(32) NOT NULL COMMENT 'tuopin/nonghu', 
     oop_amount DECIMAL(12, 2) NOT NULL COMMENT '年度个人累计自付(元)'
 )
-PRIMARY KEY (year, month, person_key)
+PRIMARY KEY (year, month, township_code, person_key)
 COMMENT '防返贫致贫监测预警推送'
 PARTITION BY RANGE(year) (START ("2018") END ("2031") EVERY (1))
 DISTRIBUTED BY HASH(township_code) BUCKETS 4
-ORDER BY (year, month, township_code)
 PROPERTIES(
     "replication_num"="3"
 );
