@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 from pathlib import Path
 
 import pytest
 import sqlglot
+from sqlalchemy import create_engine
 from sqlglot import exp
 
 from data_sources import init, olap, schema
@@ -189,3 +191,16 @@ def test_cli_refuses_bad_input_in_chinese(
     assert code != 0
     captured = capsys.readouterr()
     assert message in captured.err and not captured.out
+
+
+@pytest.mark.parametrize("scheme", olap.ENGINES)
+def test_init_takes_starrocks_and_doris_urls_and_says_when_no_server_answers(scheme: str) -> None:
+    # The dialects load and init reaches the connection (no live server here: a closed port).
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"{scheme}://root@127.0.0.1:{port}/yibao"
+    assert olap.olap_engine_name(create_engine(url).dialect.name) == scheme
+    lines: list[str] = []
+    assert init.run(url, "南昌县", "360121", "县", out=lines.append) == init.EXIT_ERROR
+    assert lines and lines[0].startswith("错误:无法连接数据仓库服务器"), lines
