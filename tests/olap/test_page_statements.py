@@ -22,14 +22,15 @@ import pytest
 import sqlglot
 from sqlalchemy.dialects.mysql.pymysql import MySQLDialect_pymysql
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.util import find_tables
 from sqlglot import exp
 
-from data_sources.olap import DorisDialect
+from data_sources.olap import LAYOUTS, DorisDialect
 from metrics import execute as metrics_execute
 from metrics.compiler import ScopeDenied
-from metrics.execute import Statement
+from metrics.execute import Statement, _compiled
 from metrics.model import Period, QuerySpec
-from tests.olap.collect import Issued, page_specs
+from tests.olap.collect import Issued, Recorded, page_specs
 
 XIANGTANG = "360121101"
 VIEWS = [(2026, 10, None), (2026, 10, XIANGTANG), (2023, 1, None)]
@@ -50,9 +51,15 @@ DIALECTS = _dialects()
 
 
 @pytest.fixture(scope="module")
-def issued(demo_duckdb_path: Path, tmp_path_factory: pytest.TempPathFactory) -> set[Issued]:
-    specs, failed = page_specs(demo_duckdb_path, tmp_path_factory.mktemp("olap_pages"), VIEWS)
+def recorded(demo_duckdb_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Recorded:
+    found, failed = page_specs(demo_duckdb_path, tmp_path_factory.mktemp("olap_pages"), VIEWS)
     assert not failed, failed
+    return found
+
+
+@pytest.fixture(scope="module")
+def issued(recorded: Recorded) -> set[Issued]:
+    specs = recorded.specs
     return specs | {(spec, frozenset({XIANGTANG})) for spec, _ in specs if _scoped_ok(spec)}
 
 
@@ -112,6 +119,23 @@ def test_every_page_statement_parses_as_starrocks_and_doris(
     print(f"{route}: {count} statements parsed as {' and '.join(READS)}")
     assert count > 100
     assert not failures, "\n".join(failures[:10])
+
+
+@pytest.mark.parametrize("route", list(DIALECTS))
+def test_the_pages_other_warehouse_selects_parse_too(recorded: Recorded, route: str) -> None:
+    """Freshness, years, townships, boundaries and region: the Core SELECTs on warehouse tables
+    (the app store's, such as the load log, are not sent to StarRocks or Doris)."""
+    on_warehouse = [
+        select
+        for select in recorded.selects.values()
+        if {t.name for t in find_tables(select, include_crud=True)} <= set(LAYOUTS)
+    ]
+    names = {t.name for s in on_warehouse for t in find_tables(s)}
+    assert {"township", "enrollment", "region", "township_boundary"} <= names, names
+    for select in on_warehouse:
+        sql = as_sent(Statement(*_compiled(select, DIALECTS[route]), (), None))
+        for read in READS:
+            parse(sql, read)
 
 
 def test_the_mysql_route_uses_no_full_outer_join_and_the_others_may(issued: set[Issued]) -> None:
