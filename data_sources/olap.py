@@ -244,9 +244,7 @@ def _options(layout: Layout, key: tuple[str, ...], engine: str, replicas: int, y
         "starrocks_primary_key" if layout.unique else "starrocks_duplicate_key": keys,
         "starrocks_distributed_by": distributed,
         "starrocks_properties": properties,
-    }
-    if layout.unique and key[: len(layout.sort_key)] != layout.sort_key:
-        options["starrocks_order_by"] = ", ".join(layout.sort_key)
+    }  # no ORDER BY: the key leads with the sort key (key_columns), so it sorts as it should
     if layout.partitioned:
         options["starrocks_partition_by"] = _partitions(engine, years)
     return options

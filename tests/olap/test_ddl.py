@@ -119,12 +119,10 @@ def test_partitions_buckets_and_replicas_follow_the_layout(engine: str) -> None:
         (dist,) = tree.find_all(exp.DistributedByProperty)
         assert [c.name for c in dist.expressions] == list(layout.bucket_by), name
         assert int(dist.args["buckets"].name) == layout.buckets, name
-        order = dist.args.get("order")  # StarRocks' ORDER BY, when the key does not sort
-        if engine == "starrocks" and order is not None:
-            assert [c.name for c in order.find_all(exp.Column)] == list(layout.sort_key), name
-        else:  # the key itself sorts: the sort key leads it
-            key = olap.key_columns(schema.metadata.tables[name], layout)
-            assert key[: len(layout.sort_key)] == layout.sort_key, name
+        # The key sorts the table (no StarRocks ORDER BY needed): the sort key leads it.
+        key = olap.key_columns(schema.metadata.tables[name], layout)
+        assert key[: len(layout.sort_key)] == layout.sort_key, name
+        assert dist.args.get("order") is None, name
         props = {
             p.this.name: p.args["value"].name
             for p in tree.args["properties"].expressions
