@@ -33,7 +33,7 @@ from metrics.model import Period, QuerySpec
 from tests.olap.collect import Issued, Recorded, page_specs
 
 XIANGTANG = "360121101"
-VIEWS = [(2026, 10, None), (2026, 10, XIANGTANG), (2023, 1, None)]
+VIEWS = [(2026, 10, None), (2026, 10, XIANGTANG), (2023, 1, None)]  # a township; a January
 READS = ("starrocks", "doris")
 
 
