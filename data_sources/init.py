@@ -27,7 +27,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from data_sources import app_store, preflight, region
+from data_sources import app_store, olap, preflight, region
 from data_sources.config import redact
 from data_sources.schema import metadata
 
@@ -55,6 +55,13 @@ def create_tables(engine: Engine, app: Engine | None = None) -> list[str]:
     app = app or engine
     before = preflight.table_names(engine)
     app_before = before if app is engine else preflight.table_names(app)
+    if olap.olap_engine_name(engine.dialect.name):  # starrocks:// or doris:// (untested live)
+        created_olap = olap.create_missing(engine)  # accounts etc. belong in the app store there
+        if app is engine:
+            return created_olap
+        app_store.forget(app)
+        app_store.ensure_app_tables(app)
+        return sorted(set(created_olap) | (app_table_names() - app_before))
     metadata.create_all(engine, checkfirst=True)
     app_store.forget(app)
     app_store.ensure_app_tables(app)
@@ -189,9 +196,15 @@ def main(argv: list[str] | None = None) -> int:
         "记录所属地区,可同时创建第一个数据管理员。重复运行不会删除任何数据。",
     )
     parser.add_argument("--url", default=None, help="数据仓库地址(默认 WAREHOUSE_URL)")
-    parser.add_argument("--region-name", required=True, help="地区名称,如 南昌县")
-    parser.add_argument("--region-code", required=True, help="6位行政区划代码,如 360121")
-    parser.add_argument("--level", required=True, choices=region.LEVELS, help="级别:县、区或市")
+    parser.add_argument(
+        "--print-ddl",
+        choices=olap.ENGINES,
+        default=None,
+        help="只打印 StarRocks 或 Doris 的建表语句(供数据库管理员执行),不连接数据库",
+    )
+    parser.add_argument("--region-name", help="地区名称,如 南昌县")
+    parser.add_argument("--region-code", help="6位行政区划代码,如 360121")
+    parser.add_argument("--level", choices=region.LEVELS, help="级别:县、区或市")
     parser.add_argument(
         "--allow-foreign-tables",
         "--force",
@@ -208,6 +221,16 @@ def main(argv: list[str] | None = None) -> int:
         help="应用库地址(账号、日志、方案、督办;默认 APP_STORE_URL,否则同数据仓库)",
     )
     args = parser.parse_args(argv)
+    if args.print_ddl:
+        sys.stdout.write(olap.ddl_script(args.print_ddl))
+        return EXIT_OK
+    missing = [
+        f"--{n}"
+        for n in ("region-name", "region-code", "level")
+        if not getattr(args, n.replace("-", "_"))
+    ]
+    if missing:
+        parser.error(f"缺少参数:{'、'.join(missing)}")
     url = args.url or warehouse_url()
     admin = args.admin
     if admin is None and not args.password_stdin and sys.stdin.isatty():
