@@ -42,8 +42,10 @@ def warehouse_url(secrets_path: Path = SECRETS_PATH) -> str:
     return os.environ.get("WAREHOUSE_URL") or _secrets_url(secrets_path) or demo_url()
 
 
-# Warehouses without transactions or sequences for the app's own tables (issue 19).
-NON_TRANSACTIONAL = ("hive", "spark", "sparksql", "databricks")
+# Warehouses without transactions or sequences for the app's own tables (issue 19). StarRocks and
+# Doris have neither sequences nor multi-statement transactions either (when named by their own
+# starrocks:// or doris:// dialect; through mysql+pymysql they cannot be told from MariaDB).
+NON_TRANSACTIONAL = ("hive", "spark", "sparksql", "databricks", "starrocks", "doris")
 SIDECAR_SUFFIX = ".app_store.sqlite"
 DEFAULT_APP_STORE_PATH = PROJECT_ROOT / "data" / "app_store.sqlite"
 
