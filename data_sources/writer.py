@@ -99,7 +99,11 @@ def insert_frame(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
 
 
 def _insert(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
-    if conn.dialect.name == "duckdb":
+    if conn.dialect.name == "spark":
+        from data_sources import spark_writer  # PyHive is needed only for Spark
+
+        spark_writer.insert_frame(conn, table, frame)
+    elif conn.dialect.name == "duckdb":
         # DuckDB scans a registered DataFrame natively: far faster than executemany.
         raw = conn.connection.driver_connection
         view = f"_load_{table.name}"
@@ -158,7 +162,15 @@ def write_all(
     source: str,
     loaded_by: str,
 ) -> dict[str, int]:
-    """Rebuilds the warehouse from frames keyed by table name, in one transaction per engine."""
+    """Rebuilds the warehouse from frames keyed by table name, in one transaction per engine.
+
+    On Spark (no transactions, no sequences) only the warehouse tables are rebuilt and the loads
+    are not logged there: the load log lives in the app store.
+    """
+    if engine.dialect.name == "spark":
+        from data_sources import spark_writer
+
+        return spark_writer.write_all(engine, frames)
     recreate_schema(engine)
     counts: dict[str, int] = {}
     with engine.begin() as conn:
