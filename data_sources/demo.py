@@ -827,7 +827,6 @@ def build(
     from data_sources.schema import metadata
     from data_sources.writer import write_all
 
-    frames = generate(scale, seed)
     engine = create_warehouse_engine(url)
     try:
         if engine.dialect.name == "spark":
@@ -835,6 +834,7 @@ def build(
         else:
             tables = tuple(metadata.sorted_tables)
         check_can_create(engine, tables + also_create)
+        frames = generate(scale, seed)
         counts = write_all(
             engine,
             frames,

@@ -206,7 +206,15 @@ class SparkTypeCompiler(compiler.GenericTypeCompiler):
 # --- Compilers -----------------------------------------------------------------------------------
 
 
+class _Everything(frozenset):
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
 class SparkIdentifierPreparer(compiler.IdentifierPreparer):
+    # Every identifier quoted: a cluster may enforce ANSI reserved words (year, month, …).
+    reserved_words = _Everything()
+
     def __init__(self, dialect: Any) -> None:
         super().__init__(dialect, initial_quote="`", escape_quote="``")
 
