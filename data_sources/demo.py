@@ -799,19 +799,39 @@ def _probe_metadata(tables: tuple[Table, ...]) -> MetaData:
 def check_can_create(engine: Engine, tables: tuple[Table, ...]) -> None:
     """Creates and drops a copy of every table first: raises RebuildRefused if the engine
     refuses one, before anything of the warehouse is dropped (a populated warehouse stays)."""
+    if engine.dialect.name == "spark":
+        return _check_spark(engine, tables)
     probe = _probe_metadata(tables)
     try:
         probe.drop_all(engine)  # left by an interrupted earlier run
         probe.create_all(engine)
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
-        raise RebuildRefused(
-            f"数据仓库不接受驾驶舱的建表语句(数据库返回:{reason}),未删除或修改任何现有数据表。"
-            "请确认地址指向受支持的数据仓库类型(见 README“规模与部署”)。"
-        ) from exc
+        raise _refused(exc) from exc
     finally:
         with contextlib.suppress(SQLAlchemyError):
             probe.drop_all(engine)
+
+
+def _refused(exc: BaseException) -> RebuildRefused:
+    reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+    return RebuildRefused(
+        f"数据仓库不接受驾驶舱的建表语句(数据库返回:{reason}),未删除或修改任何现有数据表。"
+        "请确认地址指向受支持的数据仓库类型(见 README“规模与部署”)。"
+    )
+
+
+def _check_spark(engine: Engine, tables: tuple[Table, ...]) -> None:
+    # Spark parses and analyses a statement under EXPLAIN without running it: the same proof as
+    # creating a copy, at a tenth of the cost (a CREATE and a DROP are ~0.5 s each there).
+    from sqlalchemy.schema import CreateTable
+
+    with engine.connect() as conn:
+        for table in tables:
+            ddl = str(CreateTable(table).compile(dialect=engine.dialect))
+            try:
+                conn.exec_driver_sql("EXPLAIN " + ddl.replace("%", "%%"))
+            except SQLAlchemyError as exc:
+                raise _refused(exc) from exc
 
 
 def build(

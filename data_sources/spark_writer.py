@@ -143,13 +143,15 @@ def insert_frame(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
 
 
 def create_tables(conn: Connection, tables: tuple[Table, ...] = WAREHOUSE_TABLES) -> None:
+    """Creates the tables, which must not exist (after `drop_tables`)."""
     for table in tables:
-        table.create(conn, checkfirst=True)
+        table.create(conn, checkfirst=False)
 
 
 def drop_tables(conn: Connection, tables: tuple[Table, ...] = WAREHOUSE_TABLES) -> None:
+    # DROP … IF EXISTS: one statement a table instead of a DESCRIBE and a DROP.
     for table in reversed(tables):
-        table.drop(conn, checkfirst=True)
+        _drop(conn, table.name)
 
 
 # --- Replacing a slice: write, then swap --------------------------------------------------------

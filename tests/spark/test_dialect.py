@@ -35,9 +35,9 @@ def _ddl(tables: list[Table]) -> str:
 
 def test_ddl_keeps_money_and_dates_and_has_no_keys_or_indexes() -> None:
     ddl = _ddl([township, fund_ledger, assistance])
-    assert "amount DECIMAL(16, 2) NOT NULL" in ddl
-    assert "amount DECIMAL(12, 2) NOT NULL" in ddl
-    assert "pay_date DATE NOT NULL" in ddl
+    assert "`amount` DECIMAL(16, 2) NOT NULL" in ddl
+    assert "`amount` DECIMAL(12, 2) NOT NULL" in ddl
+    assert "`pay_date` DATE NOT NULL" in ddl
     assert "TIMESTAMP" not in ddl
     assert ddl.count("USING parquet") == 3
     for word in ("PRIMARY KEY", "FOREIGN KEY", "REFERENCES", "UNIQUE", "CREATE INDEX"):
