@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy.dialects import registry
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from data_sources import areas
 from data_sources.config import redact
 from data_sources.schema import load_log
+
+# spark://host:port/database: Spark SQL through HiveServer2 (Spark Thrift server, Kyuubi).
+registry.register("spark", "data_sources.spark_dialect", "SparkDialect")
 
 
 class WarehouseError(RuntimeError):
@@ -22,7 +26,8 @@ class WarehouseError(RuntimeError):
 
 
 def create_warehouse_engine(url: str, *, read_only: bool = False) -> Engine:
-    """An engine for any supported URL (duckdb:///FILE, postgresql+psycopg://…, mysql+pymysql://…).
+    """An engine for any supported URL (duckdb:///FILE, postgresql+psycopg://…, mysql+pymysql://…,
+    spark://host:10000/database).
 
     DuckDB files may be opened read-only so that several dashboard processes can share one file;
     a DuckDB file accepts one writing process or many reading ones.
@@ -50,7 +55,7 @@ def create_warehouse_engine(url: str, *, read_only: bool = False) -> Engine:
     except NoSuchModuleError as exc:
         raise WarehouseError(
             f"不支持的数据仓库类型“{parsed.drivername}”。可用:duckdb、postgresql+psycopg、"
-            "mysql+pymysql(MariaDB/Doris/StarRocks)。"
+            "mysql+pymysql(MariaDB/Doris/StarRocks)、spark(Spark/Hive 的 HiveServer2、Kyuubi)。"
         ) from exc
     except ImportError as exc:
         raise WarehouseError(

@@ -99,7 +99,11 @@ def insert_frame(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
 
 
 def _insert(conn: Connection, table: Table, frame: pd.DataFrame) -> None:
-    if conn.dialect.name == "duckdb":
+    if conn.dialect.name == "spark":
+        from data_sources import spark_writer  # PyHive is needed only for Spark
+
+        spark_writer.insert_frame(conn, table, frame)
+    elif conn.dialect.name == "duckdb":
         # DuckDB scans a registered DataFrame natively: far faster than executemany.
         raw = conn.connection.driver_connection
         view = f"_load_{table.name}"
@@ -176,14 +180,35 @@ def write_all(
     """Rebuilds the warehouse from frames keyed by table name, in one transaction per engine.
 
     The load-log rows go to the app store (`app_engine`, by default the one configured; when it is
-    the warehouse, in the same transaction); a separate one gets them once the facts commit.
+    the warehouse, in the same transaction); a separate one gets them once the facts commit. On
+    Spark (no transactions, no sequences) only the warehouse tables are rebuilt there
+    (`spark_writer`); its app store is always apart (a SQLite file by default).
     """
     from data_sources import app_store
 
     app = app_engine or app_store.get_app_engine(engine)
+    logs: list[dict] = []
+    if engine.dialect.name == "spark":
+        from data_sources import spark_writer
+
+        app_store.reset_rebuilt_tables(app)
+        counts = spark_writer.write_all(engine, frames)
+        with app.begin() as app_conn:
+            for table in LOAD_ORDER:
+                frame = frames[table.name]
+                record_load(
+                    app_conn,
+                    table_name=table.name,
+                    period=period,
+                    period_end=period_end,
+                    rows=counts[table.name],
+                    source=source,
+                    checksum=frame_checksum(frame),
+                    loaded_by=loaded_by,
+                )
+        return counts
     recreate_schema(engine, app)
     counts: dict[str, int] = {}
-    logs: list[dict] = []
     with engine.begin() as conn:
         for table in LOAD_ORDER:
             frame = frames[table.name]

@@ -10,6 +10,9 @@
 - `pg_demo_url` / `mariadb_demo_url`: another scratch database holding the county demo, loaded once
   per session when first asked for (about 30 s each). Read it, never write to it.
 - `pg_databases` / `mariadb_databases`: `.new(label)` makes more scratch databases.
+- `spark_databases` / `spark_url` / `spark_demo_url`: a real Spark standalone cluster started from
+  the pinned pyspark package when a Spark test needs it (tests/spark/cluster.py), a scratch
+  database on it, and one holding the county demo.
 - `chromium_path`: the system's Chromium for browser tests.
 
 An unreachable server or a missing browser skips the tests that need it, with the reason, except
@@ -255,6 +258,60 @@ def pg_demo_url(pg_databases: ScratchDatabases) -> str:
 def mariadb_demo_url(mariadb_databases: ScratchDatabases) -> str:
     """A MariaDB database holding the county demo, loaded once per session. Read only."""
     url = mariadb_databases.new("demo")
+    build(url, "county")
+    return url
+
+
+# --- Spark (HiveServer2) ---------------------------------------------------------------------------
+
+
+class SparkDatabases:
+    """Databases on the session's Spark cluster: `.new(label)` creates one, returns its URL."""
+
+    def __init__(self, cluster) -> None:
+        self.cluster = cluster
+
+    def new(self, label: str) -> str:
+        engine = create_warehouse_engine(self.cluster.url())
+        try:
+            with engine.connect() as conn:
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {label} CASCADE")
+                conn.exec_driver_sql(f"CREATE DATABASE {label}")
+        finally:
+            engine.dispose()
+        return self.cluster.url(label)
+
+
+@pytest.fixture(scope="session")
+def spark_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkDatabases]:
+    """A real standalone Spark cluster (master, two workers, Thrift server) for this session,
+    started when a Spark test first asks for it (35-65 s) and stopped at the session's end."""
+    from tests.spark.cluster import SparkCluster, missing
+
+    why = missing()
+    if why is not None:
+        skip_or_fail(f"无法启动 Spark 集群 / cannot start Spark: {why}")
+    cluster = SparkCluster(tmp_path_factory.mktemp("spark"))
+    try:
+        cluster.start()
+    except (RuntimeError, TimeoutError) as exc:
+        pytest.fail(f"Spark 集群启动失败 / Spark cluster did not start: {exc}")
+    try:
+        yield SparkDatabases(cluster)
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def spark_url(spark_databases: SparkDatabases) -> str:
+    """A scratch database of its own on the session's Spark cluster."""
+    return spark_databases.new("scratch")
+
+
+@pytest.fixture(scope="session")
+def spark_demo_url(spark_databases: SparkDatabases) -> str:
+    """A Spark database holding the county demo, loaded once per session (~40 s). Read only."""
+    url = spark_databases.new("demo")
     build(url, "county")
     return url
 

@@ -1,6 +1,6 @@
-"""The hand-built warehouse of `fixtures.py`, loaded into DuckDB, PostgreSQL and MariaDB.
+"""The hand-built warehouse of `fixtures.py`, loaded into DuckDB, PostgreSQL, MariaDB and Spark.
 
-`warehouse` is parametrized over the three engines (session-scoped: each is loaded once);
+`warehouse` is parametrized over the four engines (session-scoped: each is loaded once);
 `duckdb_warehouse` is the DuckDB one alone, for tests that need one engine only.
 
 The server databases are this module's own (`test_metrics`), never `test`, which another test
@@ -50,7 +50,15 @@ def _port_open(url: str) -> str | None:
 
 
 def load(engine: Engine) -> Engine:
-    recreate_schema(engine)
+    if engine.dialect.name == "spark":
+        # Only the warehouse tables: the app's own need sequences and transactions.
+        from data_sources import spark_writer
+
+        with engine.connect() as conn:
+            spark_writer.drop_tables(conn)
+            spark_writer.create_tables(conn)
+    else:
+        recreate_schema(engine)
     with engine.begin() as conn:
         for table in LOAD_ORDER:
             insert_frame(conn, table, fixtures.FRAMES[table.name])
@@ -103,7 +111,17 @@ def mariadb_warehouse() -> Iterator[Engine]:
     yield from _server_engine(MARIADB_URL, MARIADB_ADMIN_URL, "MariaDB")
 
 
-@pytest.fixture(scope="session", params=["duckdb", "postgresql", "mariadb"])
+@pytest.fixture(scope="session")
+def spark_warehouse(spark_databases) -> Iterator[Engine]:
+    """The fixture on the session's Spark cluster, through multi-row INSERT statements."""
+    engine = create_warehouse_engine(spark_databases.new("metrics"))
+    try:
+        yield load(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["duckdb", "postgresql", "mariadb", "spark"])
 def warehouse(request: pytest.FixtureRequest) -> Engine:
     """The same tiny warehouse on each engine."""
     return request.getfixturevalue(f"{request.param}_warehouse".replace("postgresql", "pg"))
