@@ -309,10 +309,24 @@ def spark_url(spark_databases: SparkDatabases) -> str:
 
 
 @pytest.fixture(scope="session")
-def spark_demo_url(spark_databases: SparkDatabases) -> str:
-    """A Spark database holding the county demo, loaded once per session (~40 s). Read only."""
+def spark_demo_url(
+    spark_databases: SparkDatabases, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """A Spark database holding the county demo, loaded once per session (~40 s). Read only.
+
+    Its load log goes to an app store of the session's own (a SQLite file in a tmp dir), not to
+    the project's default data/app_store.sqlite."""
     url = spark_databases.new("demo")
-    build(url, "county")
+    store = tmp_path_factory.mktemp("spark_app") / "app_store.sqlite"
+    before = os.environ.get("APP_STORE_URL")
+    os.environ["APP_STORE_URL"] = f"sqlite:///{store}"
+    try:
+        build(url, "county")
+    finally:
+        if before is None:
+            os.environ.pop("APP_STORE_URL", None)
+        else:
+            os.environ["APP_STORE_URL"] = before
     return url
 
 
