@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 import charts
-from metrics import present, service, units
+from metrics import present, service
 from metrics.model import QuerySpec
 from metrics.status import Status
 from ui import layout, state
@@ -267,10 +267,7 @@ else:
             present.header("proc_retained"): RETAINED.header,
         }
     )
-    # Not yet decided for the year: a dash, not "None".
-    retained_col = RETAINED.header
-    if shown[retained_col].isna().any():
-        shown[retained_col] = [units.fmt_number(v, digits=2) for v in shown[retained_col]]
+    # Not yet decided for the year: the cell stays empty, drawn as "—" (ui/grid.py).
     layout.table(shown, title=f.title("集采批次执行情况"))
     note = "平均降幅(按品种) = 各中选产品降幅(1 − 中选价/集采前价)的算术平均;加权降幅 = 1 − 按中选价计算的金额 ÷ 按集采前价格计算的金额。"
     if f.township:

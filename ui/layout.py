@@ -15,7 +15,7 @@ from metrics import compare, present, service
 from metrics.execute import Result
 from metrics.model import Level, Period, period_end_date
 from metrics.status import Status
-from ui import chrome, state
+from ui import chrome, grid, state
 
 STATUS_MARKDOWN = {
     Status.GREEN: "green",
@@ -245,7 +245,7 @@ def table(
     """
     shown = frame.copy(deep=False)
     shown.attrs = {}  # the Column presentations become column_config; Arrow cannot carry them
-    st.dataframe(
+    grid.dataframe(
         shown,
         hide_index=True,
         width="stretch",
