@@ -41,12 +41,10 @@ def _back_to_county() -> None:
     overview = PAGES[0]
     if user is None or overview.url_path not in pages_for(user.roles):
         state.select_township(None)
-    # Switching pages drops the sidebar's widget values: the filters travel in the link and are
-    # read from it again (ui/state.py reads the link once per session, until this flag goes).
+    # The filters travel in the link (switching pages drops the sidebar's widget values).
     keep = {state.YEAR: f.year, state.MONTH: f.month, state.SCHEME: f.scheme}
     params = {state.URL_KEYS[k]: str(v) for k, v in keep.items() if v}
-    st.session_state.pop("_filters_ready", None)
-    st.switch_page(overview.file, query_params=params)
+    state.switch_page(overview.file, params)
 
 
 if county_viewer and st.button("← 返回全县", key="township_back", type="tertiary"):
