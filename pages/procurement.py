@@ -11,7 +11,7 @@ import charts
 from metrics import present, service
 from metrics.model import QuerySpec
 from metrics.status import Status
-from ui import layout, state
+from ui import institution_link, layout, state
 
 # Status legend of this page: 滞后 = more than PROCUREMENT_LAG_PP behind time progress.
 PALETTE = present.status_palette("proc_progress")
@@ -218,7 +218,12 @@ if not inst.empty:
         shown,
         height=min(38 + 35 * len(shown), 420),
         title=f.title("各医疗机构集采执行情况"),
+        pick=institution_link.picker(
+            inst["institution"].astype(str).tolist(), "procurement", "proc_inst_pick"
+        ),
+        pick_key="proc_inst_pick",
     )
+    st.caption(institution_link.PICK_NOTE)
     st.caption(
         f"状态:采购进度低于时序进度({present.text('proc_progress', expected)}){lag_pp}个百分点以上为"
         f"“滞后”,应予预警并约谈;低于时序进度但在{lag_pp}个百分点以内为“预警”。"

@@ -14,7 +14,7 @@ from metrics import compare, drill, present, service
 from metrics.execute import Result
 from metrics.model import QuerySpec
 from metrics.status import Status
-from ui import layout, state
+from ui import institution_link, layout, state
 from ui.nav import PAGES
 
 f = state.current()
@@ -204,10 +204,21 @@ else:
             },
         ),
         title=f.title("滞后原因"),
+        # 集采 and DRG rows are institutions: picking one opens its 机构详情 (参保 rows are schemes).
+        pick=institution_link.picker(
+            [
+                str(c) if a in (drill.PROCUREMENT, drill.DRG) else ""
+                for a, c in zip(drivers["area"], drivers["code"], strict=True)
+            ],
+            "township",
+            "township_drivers_pick",
+        ),
+        pick_key="township_drivers_pick",
     )
     st.caption(
         "差距:参保为按时序进度应参保人数减实际参保人数;集采为按时序进度应采购量减已采购量;"
         "DRG为已支付减按时序进度应支付(万元)。各领域内由大到小排列。"
+        "选中集采或DRG的一行可打开该机构的机构详情。"
     )
 
 # --- 本乡镇定点医药机构, 参保, 救助 ---------------------------------------------------------------
@@ -249,7 +260,12 @@ else:
     layout.table(
         present.table(inst, metrics_shown, ["institution"], extra={"institution_level": "等级"}),
         title=f.title("辖区医疗机构"),
+        pick=institution_link.picker(
+            inst["institution"].astype(str).tolist(), "township", "township_inst_pick"
+        ),
+        pick_key="township_inst_pick",
     )
+    st.caption(institution_link.PICK_NOTE)
     linear = compare.expected_progress_of("drg_execution", period)
     st.caption(f"预算执行率与采购进度的时序进度均为 {present.text('drg_execution', linear)}。")
 
