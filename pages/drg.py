@@ -206,7 +206,13 @@ if not hosp.empty:
             extra={"drg_execution_gap": present.gap_column(), STATUS: "状态"},
         )
         layout.table(
-            shown,
+            # Short headers (same units, same formats): the row picker's column needs the room.
+            shown.rename(
+                columns={
+                    BUDGET.header: present.column_as("drg_budget", "预算").header,
+                    PAID.header: present.column_as("drg_paid", "已支付").header,
+                }
+            ),
             height=min(38 + 35 * len(shown), 420),
             title=f.title("各医疗机构DRG预算执行情况"),
             pick=institution_link.picker(hospital_codes, "drg", "drg_budget_pick"),

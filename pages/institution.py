@@ -120,61 +120,56 @@ if has_drg:
         f"预算执行率 = DRG基金支付 ÷ 全年DRG付费预算;高于时序进度{over_pp}个百分点以上为“超进度”"
         "(支付快于时间,年底可能超预算),高于时序进度但在此以内为“预警”。"
     )
-    left, right = st.columns(2)
-    with left:
-        monthly = fetch(
-            QuerySpec.make(
-                ["drg_paid", "drg_paid_cumulative"], period, ["month"], {"institution": code}
-            )
+    # The groups' table takes the page's width: six columns do not fit half of a 1366 px screen.
+    monthly = fetch(
+        QuerySpec.make(
+            ["drg_paid", "drg_paid_cumulative"], period, ["month"], {"institution": code}
         )
-        if not monthly.empty:
-            layout.chart(
-                charts.budget_vs_plan(
-                    monthly.frame,
-                    budget,
-                    period.month,
-                    layout.half_chart_text(
-                        here, subject("DRG累计支付与时序进度"), present.column("drg_paid").unit
-                    ),
+    )
+    if not monthly.empty:
+        layout.chart(
+            charts.budget_vs_plan(
+                monthly.frame,
+                budget,
+                period.month,
+                layout.chart_text(
+                    here, subject("DRG累计支付与时序进度"), present.column("drg_paid").unit
                 ),
-                key="inst_drg_pace",
-            )
-    with right:
-        groups = drill.institution_groups(fetch, period, code)
-        ran.append(groups)
-        if groups.empty:
-            st.info("本期该医院没有DRG结算病例。")
-        else:
-            st.markdown(f"**{found.name} 主要DRG组**")
-            by_paid, by_cases = st.tabs(["按基金支付", "按病例数"])
-            for tab, by, what in (
-                (by_paid, "drg_paid", f"基金支付前{TOP_GROUPS}位DRG组"),
-                (by_cases, "drg_cases", f"病例数前{TOP_GROUPS}位DRG组"),
-            ):
-                with tab:
-                    top = drill.top_groups(groups.frame, by, TOP_GROUPS)
-                    shown = present.table(top, list(drill.GROUP_METRICS), ["drg"])
-                    shown.insert(0, "DRG组编码", top["drg"].to_numpy())
-                    layout.table(
-                        shown.rename(
-                            columns={
-                                present.header("drg_cmi"): "平均权重",
-                                present.header("drg_avg_cost"): "次均费用(元)",
-                            }
-                        ),
-                        title=here.title(subject(what)),
-                        key=f"inst_groups_{by}",
-                    )
-            st.caption(
-                "平均权重 = 该组总权重 ÷ 病例数(该组的CMI);次均费用 = 该组住院总费用 ÷ 病例数。"
-            )
+            ),
+            key="inst_drg_pace",
+        )
+    groups = drill.institution_groups(fetch, period, code)
+    st.markdown(f"#### {found.name} 主要DRG组")
+    if groups.empty:
+        st.info("本期该医院没有DRG结算病例。")
+    else:
+        by_paid, by_cases = st.tabs(["按基金支付", "按病例数"])
+        for tab, by, what in (
+            (by_paid, "drg_paid", f"基金支付前{TOP_GROUPS}位DRG组"),
+            (by_cases, "drg_cases", f"病例数前{TOP_GROUPS}位DRG组"),
+        ):
+            with tab:
+                top = drill.top_groups(groups.frame, by, TOP_GROUPS)
+                shown = present.table(top, list(drill.GROUP_METRICS), ["drg"])
+                shown.insert(0, "DRG组编码", top["drg"].to_numpy())
+                layout.table(
+                    shown.rename(
+                        columns={
+                            present.header("drg_cmi"): "平均权重",
+                            present.header("drg_avg_cost"): "次均费用(元)",
+                        }
+                    ),
+                    title=here.title(subject(what)),
+                    key=f"inst_groups_{by}",
+                )
+        st.caption("平均权重 = 该组总权重 ÷ 病例数(该组的CMI);次均费用 = 该组住院总费用 ÷ 病例数。")
 
 # --- 集中带量采购 -----------------------------------------------------------------------------
 proc = drill.institution_procurement(fetch, period, code)
 has_proc = drill.has_figures(proc, ("proc_agreed", "proc_purchased"))
 if has_proc:
     st.markdown("#### 集中带量采购协议执行")
-    cols = st.columns(5)
+    cols = st.columns(3)
     layout.result_card(cols[0], proc, "proc_agreed", note="全年约定采购量")
     layout.result_card(cols[1], proc, "proc_purchased", note=f"{period.label()}累计")
     layout.result_card(
@@ -184,8 +179,9 @@ if has_proc:
         note=layout.progress_note(proc, "proc_progress"),
         bullet=True,
     )
-    layout.result_card(cols[3], proc, "proc_savings")
-    layout.result_card(cols[4], proc, "proc_retained", note=f"{f.year}年度核定")
+    cols = st.columns(3)
+    layout.result_card(cols[0], proc, "proc_savings")
+    layout.result_card(cols[1], proc, "proc_retained", note=f"{f.year}年度核定")
     products = drill.institution_products(fetch, period, code)
     if not products.empty:
         shown = present.table(
@@ -195,9 +191,9 @@ if has_proc:
             extra={
                 "proc_progress_gap": present.gap_column(),
                 "proc_progress_status_label": "状态",
+                "proc_savings": present.column("proc_savings"),
             },
         )
-        shown = shown.join(present.table(products, ["proc_savings"]))
         layout.table(
             shown,
             height=min(38 + 35 * len(shown), 420),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pandas as pd
 import streamlit as st
 
 import charts
@@ -206,14 +205,22 @@ with right:
         st.caption("点击条形可查看该乡镇;虚线为时序进度(约定采购量按月均进度)。")
 
 if not inst.empty:
+    # One present.table, so every column keeps its number format (a concat drops them), with
+    # short headers so that ten columns fit a 1366 px screen.
     shown = present.table(
         inst,
-        ["proc_agreed", "proc_purchased", "proc_progress"],
+        [],
         ["institution", "township"],
-        extra={"proc_progress_gap": present.gap_column(), STATUS: "状态"},
+        extra={
+            "proc_agreed": present.column_as("proc_agreed", "约定量"),
+            "proc_purchased": present.column_as("proc_purchased", "采购量"),
+            "proc_progress": RATE,
+            "proc_progress_gap": present.gap_column(),
+            STATUS: "状态",
+            "proc_savings": SAVINGS,
+            "proc_retained": RETAINED,
+        },
     )
-    shown = pd.concat([shown, present.table(inst, ["proc_savings", "proc_retained"])], axis=1)
-    shown = shown.rename(columns={present.header("proc_retained"): RETAINED.header})
     layout.table(
         shown,
         height=min(38 + 35 * len(shown), 420),

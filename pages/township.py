@@ -53,6 +53,11 @@ layout.header(f"乡镇详情 · {f.township_name}", f)
 period, town = f.period, f.township
 where = f.township_filter()
 LEVEL = "township"
+# Narrower headers for the institutions table (nine columns across the page at 1366 px).
+SHORT_INST_HEADERS = {
+    present.header("drg_budget"): present.column_as("drg_budget", "DRG预算").header,
+    present.header("drg_paid"): present.column_as("drg_paid", "DRG支付").header,
+}
 ran: list[Result] = []  # every result the page read, for 查看SQL
 
 
@@ -108,18 +113,20 @@ st.caption(
 COMPLETION = drill.COMPLETION
 st.markdown("#### 参保任务完成率排名变化" if county_viewer else "#### 参保任务完成率逐月变化")
 history = drill.rank_history(fetch, period.year, period.month, town)
-shown = history.rename(columns={"value": COMPLETION}).assign(
+shown = history.assign(
     status_label=[compare.status_label(COMPLETION, s) for s in history["status"]]
 )
+# Short headers, so the table keeps every column beside the chart on a 1366 px screen.
 extra: dict[str, str | present.Column] = {
+    "value": present.column_as(COMPLETION, "完成率", LEVEL),
     "expected": present.column_as(COMPLETION, "时序进度", LEVEL),
     "status_label": "状态",
 }
 if county_viewer:
-    extra |= {"rank": "名次", "of": "参与排名乡镇数"}
+    extra |= {"rank": "名次", "of": "乡镇数"}
     ranked = history.dropna(subset=["rank"])
     if not ranked.empty:
-        left, right = st.columns([3, 2])
+        left, right = st.columns(2)
         with left:
             layout.chart(
                 rank_lines(
@@ -137,7 +144,7 @@ else:
     st.caption("排名需全县各乡镇数据,本账号仅可查看本乡镇,故不显示排名。")
 with table_box:
     layout.table(
-        present.table(shown, [COMPLETION], ["month"], extra=extra, level=LEVEL),
+        present.table(shown, [], ["month"], extra=extra, level=LEVEL),
         title=f.title("参保任务完成率排名变化" if county_viewer else "参保任务完成率逐月变化"),
     )
 
@@ -258,7 +265,9 @@ else:
         "proc_savings",
     ]
     layout.table(
-        present.table(inst, metrics_shown, ["institution"], extra={"institution_level": "等级"}),
+        present.table(
+            inst, metrics_shown, ["institution"], extra={"institution_level": "等级"}
+        ).rename(columns=SHORT_INST_HEADERS),
         title=f.title("辖区医疗机构"),
         pick=institution_link.picker(
             inst["institution"].astype(str).tolist(), "township", "township_inst_pick"
