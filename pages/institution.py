@@ -16,7 +16,7 @@ from data_sources import codes
 from metrics import drill, present, service
 from metrics.execute import Result
 from metrics.model import QuerySpec
-from ui import institution_link, layout, state
+from ui import chrome, institution_link, layout, state
 from ui.nav import PAGES
 
 TOP_GROUPS = 10
@@ -97,7 +97,7 @@ if has_drg:
     st.markdown("#### DRG付费预算执行")
     budget, expected = drg.value("drg_budget"), drg.value("drg_execution_expected")
     planned = None if budget is None or expected is None else budget * expected
-    cols = st.columns(3)
+    cols = chrome.card_row("inst1").columns(3)
     layout.result_card(
         cols[0], drg, "drg_budget", note=f"按时序进度应付{present.text('drg_budget', planned)}"
     )
@@ -105,7 +105,7 @@ if has_drg:
     layout.result_card(
         cols[2], drg, "drg_execution", note=layout.progress_note(drg, "drg_execution"), bullet=True
     )
-    cols = st.columns(4)
+    cols = chrome.card_row("inst2").columns(4)
     layout.result_card(
         cols[0],
         drg,
@@ -132,7 +132,7 @@ if has_drg:
                 monthly.frame,
                 budget,
                 period.month,
-                layout.chart_text(
+                layout.half_chart_text(
                     here, subject("DRG累计支付与时序进度"), present.column("drg_paid").unit
                 ),
             ),
@@ -169,7 +169,7 @@ proc = drill.institution_procurement(fetch, period, code)
 has_proc = drill.has_figures(proc, ("proc_agreed", "proc_purchased"))
 if has_proc:
     st.markdown("#### 集中带量采购协议执行")
-    cols = st.columns(3)
+    cols = chrome.card_row("inst3").columns(3)
     layout.result_card(cols[0], proc, "proc_agreed", note="全年约定采购量")
     layout.result_card(cols[1], proc, "proc_purchased", note=f"{period.label()}累计")
     layout.result_card(
@@ -179,7 +179,7 @@ if has_proc:
         note=layout.progress_note(proc, "proc_progress"),
         bullet=True,
     )
-    cols = st.columns(3)
+    cols = chrome.card_row("inst4").columns(3)
     layout.result_card(cols[0], proc, "proc_savings")
     layout.result_card(cols[1], proc, "proc_retained", note=f"{f.year}年度核定")
     products = drill.institution_products(fetch, period, code)

@@ -23,6 +23,7 @@ from ui import printing, state
 WALL = "wall"
 SCREEN_PARAM = "screen"
 # The card row's container key: on a phone its columns wrap two to a row instead of stacking.
+# Other card rows use keys that start with it (`card_row`).
 CARDS_KEY = "cards"
 
 BASE_CSS = """
@@ -40,8 +41,8 @@ BASE_CSS = """
 [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 @media (max-width: 640px) {
-  .st-key-cards [data-testid="stHorizontalBlock"] { flex-wrap: wrap; gap: 0.5rem; }
-  .st-key-cards [data-testid="stColumn"] {
+  [class*="st-key-cards"] [data-testid="stHorizontalBlock"] { flex-wrap: wrap; gap: 0.5rem; }
+  [class*="st-key-cards"] [data-testid="stColumn"] {
     flex: 1 1 calc(50% - 0.5rem) !important; min-width: calc(50% - 0.5rem) !important;
     width: calc(50% - 0.5rem) !important; }
   [data-testid="stMetricValue"] { font-size: 1.2rem; }
@@ -117,6 +118,11 @@ def vega_theme() -> None:
     """No Streamlit chart theme: the spec's own colours and fonts, so a series has the same
     colour on screen as in its PNG/SVG/PPT export (Streamlit's theme recolours on screen only)."""
     return None
+
+
+def card_row(name: str):
+    """A container for a row of cards that wraps two to a row on a phone (key 'cards_<name>')."""
+    return st.container(key=f"{CARDS_KEY}_{name}")
 
 
 def screen_mode() -> str:
