@@ -68,8 +68,7 @@ def main() -> None:
             st.caption(":orange-badge[演示数据] 以南昌县2023年公开数据校准的模拟数据")
         chrome.wall_link()
     if chrome.apply() == chrome.WALL:
-        chrome.wall_exit()
-        chrome.rotation(pages, next((k for k, v in pages.items() if v.title == pg.title), ""))
+        chrome.wall_bar(pages, next((k for k, v in pages.items() if v.title == pg.title), ""))
     state.render_sidebar()
     state.sync_url()
     printing.header(pg.title)  # printed on every page: page, scope, period, 数据截至

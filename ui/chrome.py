@@ -234,3 +234,11 @@ def rotation(pages: dict[str, object], current: str) -> None:
         st.caption(f"轮播:每{seconds}秒切换,下一页“{title}”")
 
     tick()
+
+
+def wall_bar(pages: dict[str, object], current: str) -> None:
+    """大屏 mode's one line at the top: 退出大屏 and, with ?rotate=N, the rotation's next page
+    (one line, so the overview still fits a 1920×1080 screen)."""
+    with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
+        wall_exit()
+        rotation(pages, current)

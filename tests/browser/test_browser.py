@@ -171,7 +171,8 @@ def _main_size(page) -> dict:
 def test_wall_screen_shows_the_whole_overview_without_sidebar(server: str, browser) -> None:
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
     try:
-        page.goto(f"{server}/?year=2023&month=10&screen=wall")
+        # With a rotation too slow to fire during the test: its line must not cost the fit.
+        page.goto(f"{server}/?year=2023&month=10&screen=wall&rotate=600")
         page.wait_for_selector('[data-testid="stMain"]', timeout=60_000)
         page.wait_for_function(
             "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
@@ -196,6 +197,7 @@ def test_wall_screen_shows_the_whole_overview_without_sidebar(server: str, brows
         )
         assert len(tops) == 8 and len(set(tops)) == 1, tops
         assert page.get_by_text("退出大屏").count() == 1
+        assert page.get_by_text("轮播:每600秒切换,下一页“参保扩面”").count() == 1
         _assert_chinese_only(page)
     finally:
         page.close()
