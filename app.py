@@ -17,7 +17,7 @@ from data_sources.config import redact, warehouse_url
 from data_sources.engine import WarehouseError
 from metrics import service
 from metrics.compiler import QueryError
-from ui import chrome, printing, state
+from ui import chrome, nav, printing, state
 from ui.nav import PAGES
 
 log = logging.getLogger("yibao")
@@ -55,6 +55,11 @@ def main() -> None:
         )
         for i, p in enumerate(shown)
     }
+    # 机构详情 and other detail pages: reachable by link and switch_page, not listed in the menu.
+    for p in nav.detail_pages(allowed):
+        pages[p.url_path] = st.Page(
+            p.file, title=p.title, url_path=p.url_path, icon=p.icon, visibility="hidden"
+        )
     pg = st.navigation(list(pages.values()))
     with st.sidebar:
         st.markdown("#### 医保决策驾驶舱")
@@ -63,8 +68,7 @@ def main() -> None:
             st.caption(":orange-badge[演示数据] 以南昌县2023年公开数据校准的模拟数据")
         chrome.wall_link()
     if chrome.apply() == chrome.WALL:
-        chrome.wall_exit()
-        chrome.rotation(pages, next((k for k, v in pages.items() if v.title == pg.title), ""))
+        chrome.wall_bar(pages, next((k for k, v in pages.items() if v.title == pg.title), ""))
     state.render_sidebar()
     state.sync_url()
     printing.header(pg.title)  # printed on every page: page, scope, period, 数据截至

@@ -21,6 +21,26 @@ SECOND = "#e07b39"
 PLAN = "#7a7a7a"
 HIGHLIGHT_COLORS = {"前三名": "#2e7d32", "后三名": "#c62828", "其他": "#8fa9c8"}
 THEME = "yibao"
+# Units counted in whole items: persons, cases, institutions. A chart whose unit is one of them
+# shows whole numbers on its axis, labels and tooltips ("100,000", not "100,000.00").
+WHOLE_UNITS = frozenset({"人", "人次", "例", "家", "个", "名", "户", "件"})
+
+
+def number_format(unit: str, *, percent: bool = False) -> str:
+    """The d3 format of a chart's values in `unit`: whole for counts, two decimals for amounts
+    (万元, 亿元, 万人), a percentage for ratios.
+
+    >>> number_format("人"), number_format("万人"), number_format("%", percent=True)
+    (',.0f', ',.2f', '.1%')
+    """
+    if percent:
+        return ".1%"
+    return ",.0f" if unit in WHOLE_UNITS else ",.2f"
+
+
+def _python_format(unit: str) -> str:
+    """The same rule for text built in Python (donut legends): '{:,.0f}' or '{:,.2f}'."""
+    return "{:" + number_format(unit) + "}"
 
 
 # One theme instead of configure_* on every chart: each configure call copies the whole chart,
@@ -77,8 +97,9 @@ def monthly_lines(
     percent: bool = False,
     dashed: tuple[str, ...] = (),
 ) -> alt.TopLevelMixin:
-    """Lines by month (column 'month'), one per series; series named in `dashed` are plans."""
-    fmt = ".1%" if percent else ",.2f"
+    """Lines by month (column 'month'), one per series; series named in `dashed` are plans.
+    Values are formatted by `text.unit` (`number_format`: whole persons, two-decimal 万元)."""
+    fmt = number_format(text.unit, percent=percent)
     chart = (
         alt.Chart(frame)
         .mark_line(point=True)
@@ -115,17 +136,19 @@ def monthly_bars(
     text: ChartText,
     column: str | None = None,
 ) -> alt.TopLevelMixin:
-    """Stacked bars by month, e.g. spending by item; optional side-by-side `column` (income/spending)."""
+    """Stacked bars by month, e.g. spending by item; optional side-by-side `column` (income/spending).
+    Values are formatted by `text.unit` (`number_format`)."""
+    fmt = number_format(text.unit)
     enc = {
         "x": alt.X(
             "month:O", title="月份", axis=alt.Axis(labelExpr="datum.value + '月'", labelAngle=0)
         ),
-        "y": alt.Y(f"{value}:Q", title=value_title, stack=True),
+        "y": alt.Y(f"{value}:Q", title=value_title, stack=True, axis=alt.Axis(format=fmt)),
         "color": alt.Color(f"{stack}:N", title=None),
         "tooltip": [
             alt.Tooltip("month:O", title="月份"),
             alt.Tooltip(f"{stack}:N", title=""),
-            alt.Tooltip(f"{value}:Q", title=value_title, format=",.2f"),
+            alt.Tooltip(f"{value}:Q", title=value_title, format=fmt),
         ],
     }
     if column:
@@ -143,19 +166,21 @@ def grouped_bars(
     value_title: str,
     text: ChartText,
 ) -> alt.TopLevelMixin:
-    """Bars per category with one bar per group side by side (e.g. budget vs paid per hospital)."""
+    """Bars per category with one bar per group side by side (e.g. budget vs paid per hospital),
+    formatted by `text.unit` (`number_format`)."""
+    fmt = number_format(text.unit)
     chart = (
         alt.Chart(frame)
         .mark_bar()
         .encode(
             y=alt.Y(f"{category}:N", title=None, sort=None),
-            x=alt.X(f"{value}:Q", title=value_title),
+            x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=fmt)),
             yOffset=alt.YOffset(f"{group}:N"),
             color=alt.Color(f"{group}:N", title=None),
             tooltip=[
                 alt.Tooltip(f"{category}:N", title=""),
                 alt.Tooltip(f"{group}:N", title=""),
-                alt.Tooltip(f"{value}:Q", title=value_title, format=",.2f"),
+                alt.Tooltip(f"{value}:Q", title=value_title, format=fmt),
             ],
         )
     )
@@ -170,16 +195,18 @@ def ranked_values(
     value: str,
     value_title: str,
     text: ChartText,
-    fmt: str = ",.0f",
+    fmt: str | None = None,
     key_field: str | None = None,
     highlight: str | None = None,
 ) -> alt.TopLevelMixin:
-    """Horizontal bars of plain values (万元, 人次, 人) sorted largest first, with a d3 `fmt`.
+    """Horizontal bars of plain values (万元, 人次, 人) sorted largest first, with a d3 `fmt`
+    (by default `number_format` of `text.unit`).
 
     Unlike `ranked_bars` (rates against time progress), there is no status and no plan rule.
     `key_field` is carried for click-through; `highlight` (a value of `key_field`, or of
     `label` without one) draws that bar in the second colour, e.g. the selected township.
     """
+    fmt = fmt or number_format(text.unit)
     data = frame.dropna(subset=[value])
     key = key_field or label
     base = alt.Chart(data)
@@ -241,7 +268,7 @@ def pace_bars(
     `tooltips` adds (column, title, d3-format) lines. `key_field` is carried for drill-down.
     `label_limit` widens the category labels (pixels) for long names such as DRG groups.
     """
-    fmt = ".1%" if percent else ",.2f"
+    fmt = number_format(text.unit, percent=percent)
     base = alt.Chart(frame)
     select = alt.selection_point(name="pick", fields=[key_field] if key_field else [label])
     order = alt.EncodingSortField(
@@ -319,7 +346,7 @@ def share_donut(
     data = data.assign(share=data[value] / total)
     data = data.assign(
         legend=[
-            f"{c} {v:,.2f}({s:.1%})"
+            f"{c} {_python_format(text.unit).format(v)}({s:.1%})"
             for c, v, s in zip(data[category], data[value], data["share"], strict=True)
         ]
     )
@@ -337,7 +364,7 @@ def share_donut(
         ),
         tooltip=[
             alt.Tooltip(f"{category}:N", title=""),
-            alt.Tooltip(f"{value}:Q", format=",.2f", title=text.unit),
+            alt.Tooltip(f"{value}:Q", format=number_format(text.unit), title=text.unit),
             alt.Tooltip("share:Q", format=".1%", title="占比"),
         ],
     )

@@ -418,3 +418,175 @@ def gap_text(gap: float | None, unit: str) -> str:
     if unit == UNIT_WAN_YUAN:
         return f"{units.fmt_number(gap, digits=2, sep=True)}{UNIT_WAN_YUAN}"
     return units.fmt_number(gap, digits=0, sep=True)
+
+
+# --- 4. Institution detail (机构详情) ----------------------------------------------------------
+
+# A hospital's DRG figures and a procurement institution's totals, each one spec for the
+# institution alone (where institution = code), with 同比 and the metric's status.
+INSTITUTION_DRG = (
+    "drg_budget",
+    "drg_paid",
+    "drg_execution",
+    "drg_cases",
+    "drg_cmi",
+    "drg_avg_cost",
+    "drg_cost_per_weight",
+    "drg_high_outliers",
+)
+INSTITUTION_PROC = (
+    "proc_agreed",
+    "proc_purchased",
+    "proc_progress",
+    "proc_savings",
+    "proc_retained",
+)
+GROUP_METRICS = ("drg_cases", "drg_paid", "drg_cmi", "drg_avg_cost")
+PRODUCT_METRICS = ("proc_agreed", "proc_purchased", "proc_progress", "proc_savings")
+REFUSED = (
+    "该机构不属于本账号可查看的乡镇,不能查看其数据。如需查看,请联系数据管理员调整账号的乡镇范围。"
+)
+UNKNOWN = (
+    "链接中的机构代码不存在。请从乡镇详情、DRG预算执行或集中带量采购页面的机构表中点击机构查看。"
+)
+
+
+@dataclass(frozen=True)
+class Institution:
+    """One 定点医药机构 as the institution table records it, with its township's name."""
+
+    code: str
+    name: str
+    kind: str
+    level: str
+    township: str
+    township_name: str
+
+
+def institution_of(conn, code: str) -> Institution | None:
+    """The institution with `code` (None when there is none): a one-row read of the institution
+    dimension, with the code as a bound parameter, for the scope check and the page title; the
+    figures themselves come through `fetch`."""
+    from sqlalchemy import select
+
+    from data_sources.schema import institution, township
+
+    query = (
+        select(
+            institution.c.code,
+            institution.c.name,
+            institution.c.kind,
+            institution.c.level,
+            institution.c.township_code,
+            township.c.name,
+        )
+        .select_from(
+            institution.outerjoin(township, township.c.code == institution.c.township_code)
+        )
+        .where(institution.c.code == str(code))
+    )
+    row = conn.execute(query).first()
+    if row is None:
+        return None
+    code_, name, kind, level, town, town_name = row
+    return Institution(
+        str(code_), str(name), str(kind), str(level), str(town), str(town_name or town)
+    )
+
+
+def institution_refusal(found: Institution | None, scope: frozenset[str] | None) -> str | None:
+    """None when a viewer whose township scope is `scope` (None = the whole county) may see the
+    institution; otherwise the Chinese reason, which names neither the institution nor figures.
+
+    >>> i = Institution("H1", "县人民医院", "hospital", "二级", "T1", "莲塘镇")
+    >>> institution_refusal(i, None) is None, institution_refusal(i, frozenset({"T1"})) is None
+    (True, True)
+    >>> institution_refusal(i, frozenset({"T2"})) == REFUSED, institution_refusal(None, None) == UNKNOWN
+    (True, True)
+    """
+    if found is None:
+        return UNKNOWN
+    if scope is not None and found.township not in scope:
+        return REFUSED
+    return None
+
+
+def institution_drg(fetch: Fetch, period: Period, code: str) -> Result:
+    """The hospital's DRG budget, payments, execution (with 时序进度 and status: 超进度 when
+    paying ahead of m/12 beyond the margin), cases, CMI and costs, with 同比; one row, or an
+    empty result when the hospital has no DRG budget or case in the period."""
+    return fetch(
+        QuerySpec.make(
+            list(INSTITUTION_DRG),
+            period,
+            (),
+            {"institution": code},
+            compare=("yoy", "status"),
+        )
+    )
+
+
+def institution_groups(fetch: Fetch, period: Period, code: str) -> Result:
+    """The hospital's DRG groups: cases, fund paid, CMI (the group's mean weight) and mean cost
+    per case, one row per group (columns drg, drg_name and the metrics)."""
+    return fetch(QuerySpec.make(list(GROUP_METRICS), period, ["drg"], {"institution": code}))
+
+
+def top_groups(groups: pd.DataFrame, by: str, n: int = 10) -> pd.DataFrame:
+    """The `n` groups with the most `by` (drg_cases or drg_paid), ties by group code.
+
+    >>> g = pd.DataFrame({"drg": ["G2", "G1", "G3"], "drg_cases": [1, 2, 1]})
+    >>> top_groups(g, "drg_cases", 2)["drg"].tolist()
+    ['G1', 'G2']
+    """
+    if groups.empty:
+        return groups
+    ordered = groups.assign(_v=groups[by].astype(float).fillna(0.0), _c=groups["drg"].astype(str))
+    ordered = ordered.sort_values(["_v", "_c"], ascending=[False, True], kind="stable")
+    return ordered.drop(columns=["_v", "_c"]).head(n).reset_index(drop=True)
+
+
+def institution_procurement(fetch: Fetch, period: Period, code: str) -> Result:
+    """The institution's agreed yearly volume, volume purchased so far, 采购进度 against 时序进度
+    (status: 滞后 beyond the margin), savings and retained funds, with 同比; one row, or an empty
+    result without agreements or purchases."""
+    return fetch(
+        QuerySpec.make(
+            list(INSTITUTION_PROC),
+            period,
+            (),
+            {"institution": code},
+            compare=("yoy", "status"),
+        )
+    )
+
+
+def institution_products(fetch: Fetch, period: Period, code: str) -> pd.DataFrame:
+    """The institution's products: agreed yearly volume, purchased so far, completion
+    (采购进度) with its 时序进度, gap and status, and savings; lagging products first
+    (lowest completion), then by product code. Columns: product, generic_name, batch, batch_name
+    and the metrics with `proc_progress_expected`, `_gap`, `_status`, `_status_label`."""
+    frame = fetch(
+        QuerySpec.make(
+            list(PRODUCT_METRICS),
+            period,
+            ["product", "batch"],
+            {"institution": code},
+            compare=("status",),
+        )
+    ).frame
+    if frame.empty:
+        return frame
+    ordered = frame.assign(
+        _p=frame["proc_progress"].astype(float), _c=frame["product"].astype(str)
+    ).sort_values(["_p", "_c"], na_position="last", kind="stable")
+    return ordered.drop(columns=["_p", "_c"]).reset_index(drop=True)
+
+
+def has_figures(result: Result, metric_ids: tuple[str, ...]) -> bool:
+    """True when the one-row result holds any non-zero figure of `metric_ids` (an institution
+    without DRG cases comes back as a row of zeros and blanks)."""
+    if result.empty:
+        return False
+    row = result.frame.iloc[0]
+    return any(m in row.index and not pd.isna(row[m]) and float(row[m]) != 0.0 for m in metric_ids)

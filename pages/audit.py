@@ -9,6 +9,7 @@ import streamlit as st
 from auth import session as auth_session
 from auth import store
 from metrics import service
+from ui import grid
 
 st.markdown("### 操作日志")
 st.caption("登录、导出、导入、方案采用和用户变更的记录(最新在前,最多显示1000条)")
@@ -48,5 +49,5 @@ shown = frame.assign(
 )[["at", "username", "action", "detail"]].rename(
     columns={"at": "时间", "username": "用户", "action": "操作", "detail": "内容"}
 )
-st.dataframe(shown, hide_index=True, width="stretch")
+grid.dataframe(shown, hide_index=True, width="stretch")
 st.caption(f"共 {len(shown)} 条。")

@@ -23,7 +23,7 @@ from exports import case_list
 from metrics import lifecycle as L
 from metrics import service, settings
 from metrics.breaches import RULES
-from ui import layout, state
+from ui import grid, layout, state
 
 log = logging.getLogger("yibao.cases")
 f = state.current()
@@ -120,12 +120,12 @@ counts = (
 )
 counts["合计"] = counts.sum(axis=1)
 st.markdown("#### 按状态和领域统计(项)")
-st.dataframe(counts, width="stretch")
+grid.dataframe(counts, width="stretch")
 
 # --- the list --------------------------------------------------------------------------------
 table = case_list.case_rows(cases, today, town_names, display_names)
 st.markdown("#### 督办清单(逾期在前)")
-st.dataframe(table, hide_index=True, width="stretch")
+grid.dataframe(table, hide_index=True, width="stretch")
 if auth_session.allowed("export"):
     title = f"{f.scope_label if f.township else ('全县' if is_assigner else '本乡镇')}预警督办清单"
     st.download_button(
@@ -192,7 +192,7 @@ if not events.empty:
         }
     )
     st.markdown("**办理经过**")
-    st.dataframe(shown, hide_index=True, width="stretch")
+    grid.dataframe(shown, hide_index=True, width="stretch")
 
 
 def _do(step) -> None:

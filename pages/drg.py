@@ -11,7 +11,7 @@ import charts
 from metrics import present, service
 from metrics.model import QuerySpec
 from metrics.status import Status
-from ui import layout, state
+from ui import institution_link, layout, state
 
 # Paying faster than time is the risk here: the metric's red status reads 超进度 (more than
 # DRG_OVER_PACE_PP ahead), on this page, the overview's warnings and the briefing alike.
@@ -194,6 +194,8 @@ with right:
         st.caption("点击条形可查看该乡镇的医疗机构;虚线为时序进度(全年预算按月均进度)。")
 
 if not hosp.empty:
+    hospital_codes = hosp["institution"].astype(str).tolist()
+    st.caption(institution_link.PICK_NOTE)
     budget_tab, case_tab = st.tabs(["预算执行", "病例与费用(同比)"])
     with budget_tab:
         shown = present.table(
@@ -204,9 +206,17 @@ if not hosp.empty:
             extra={"drg_execution_gap": present.gap_column(), STATUS: "状态"},
         )
         layout.table(
-            shown,
+            # Short headers (same units, same formats): the row picker's column needs the room.
+            shown.rename(
+                columns={
+                    BUDGET.header: present.column_as("drg_budget", "预算").header,
+                    PAID.header: present.column_as("drg_paid", "已支付").header,
+                }
+            ),
             height=min(38 + 35 * len(shown), 420),
             title=f.title("各医疗机构DRG预算执行情况"),
+            pick=institution_link.picker(hospital_codes, "drg", "drg_budget_pick"),
+            pick_key="drg_budget_pick",
         )
         st.caption(
             f"状态:预算执行率高于时序进度({present.text('drg_execution', expected)}){over_pp}个百分点以上为"
@@ -218,6 +228,8 @@ if not hosp.empty:
             cases.rename(columns=SHORT_HEADERS),
             height=min(38 + 35 * len(cases), 420),
             title=f.title("各医疗机构DRG病例与费用"),
+            pick=institution_link.picker(hospital_codes, "drg", "drg_cases_pick"),
+            pick_key="drg_cases_pick",
         )
         st.caption(
             "同比均为增长率。每权重费用 = 住院总费用 ÷ 总权重;次均费用 = 住院总费用 ÷ 病例数。"
@@ -322,6 +334,8 @@ else:
         f"已支付{present.text('drg_paid', h['drg_paid'])},预算执行率{present.text('drg_execution', h['drg_execution'])}"
         f"({h[STATUS]});病例{present.text('drg_cases', h['drg_cases'])}例,CMI {present.text('drg_cmi', h['drg_cmi'])}。"
     )
+    if st.button("查看机构详情 →", key="drg_hospital_open", type="tertiary"):
+        institution_link.open_institution(str(code), "drg")
     scope = {"institution": code}
     h_month = service.fetch(
         QuerySpec.make(["drg_paid", "drg_paid_cumulative"], period, ["month"], scope)

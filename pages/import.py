@@ -21,7 +21,7 @@ from data_sources.app_store import AppStoreError
 from data_sources.load import load_file, problems_frame, problems_xlsx
 from data_sources.load_specs import LOAD_STEPS, MAX_FILE_MB, MAX_ROWS, SPECS, spec
 from metrics import service
-from ui import boundary_import
+from ui import boundary_import, grid
 
 RESULT_KEY = "_import_result"
 SHOWN_PROBLEMS = 500
@@ -60,10 +60,10 @@ with st.expander("导入顺序与各月数据完整性", expanded=not fresh.late
         st.warning("读取各月数据完整性失败,请稍后刷新。")
     if cells is not None:
         st.caption("各方面各月:✓ 行数为已导入,“缺”为尚未导入(月度数据)。")
-        st.dataframe(areas.completeness_grid(cells))
+        grid.dataframe(areas.completeness_grid(cells))
         loaded = cells[cells["行数"] > 0]
         if not loaded.empty:
-            st.dataframe(loaded[["方面", "月份", "行数", "导入时间", "导入人"]], hide_index=True)
+            grid.dataframe(loaded[["方面", "月份", "行数", "导入时间", "导入人"]], hide_index=True)
 
 boundary_import.render(read_only)
 
@@ -92,7 +92,7 @@ b2.download_button(
     key=f"imp_tpl_csv_{kind}",
 )
 with st.expander("各列填写要求"):
-    st.dataframe(
+    grid.dataframe(
         pd.DataFrame(
             {
                 "列名": [f.header for f in s.fields],
@@ -137,7 +137,8 @@ st.markdown(
 st.caption("识别到的列:" + "、".join(found) + (f";缺少:{'、'.join(missing)}" if missing else ""))
 preview = table.frame.head(10).rename(columns=table.headers)
 preview.index.name = "行号"
-st.dataframe(preview.astype(str).replace({"None": ""}))
+# The file's cells as read, as text; an empty cell stays empty (not "None" or "nan").
+grid.dataframe(preview.map(lambda v: "" if pd.isna(v) else str(v)))
 
 st.markdown("**3. 校验、核对导入计划并确认**")
 st.caption("导入只替换文件涉及的期间和范围(乡镇、险种、类型、医院……),文件未涉及的数据保持不变。")
@@ -202,11 +203,11 @@ if stored and stored[0] == (*file_key, replace_period):
         plan = result.plan
         if plan is not None:
             st.markdown(plan.lines()[0])
-            st.dataframe(plan.frame(), hide_index=True)
+            grid.dataframe(plan.frame(), hide_index=True)
         accept = True
         if result.warnings:
             st.warning(result.message(), icon=":material/warning:")
-            st.dataframe(problems_frame(result.warnings), hide_index=True)
+            grid.dataframe(problems_frame(result.warnings), hide_index=True)
             accept = st.checkbox("已核对以上提醒,确属实际情况,仍然导入", key="imp_accept")
         if st.button(
             "确认导入",
@@ -220,7 +221,7 @@ if stored and stored[0] == (*file_key, replace_period):
     else:
         st.error(result.message() + "请按下表逐条修改后重新上传。", icon=":material/error:")
         shown = problems_frame(result.problems[:SHOWN_PROBLEMS])
-        st.dataframe(shown, hide_index=True)
+        grid.dataframe(shown, hide_index=True)
         if len(result.problems) > SHOWN_PROBLEMS:
             st.caption(f"仅显示前 {SHOWN_PROBLEMS} 个问题,完整清单请下载问题清单。")
         st.download_button(

@@ -15,7 +15,7 @@ from exports import watermark, wording
 from metrics import planning, present, service, settings, units
 from metrics.model import Period, QuerySpec
 from metrics.planning import METHODS, SCHEME_LABELS, SCHEME_SHORT, SCHEMES, PlanInfeasible
-from ui import layout, planning_export, state
+from ui import grid, layout, planning_export, state
 
 # Townships compared side by side in 万人 (the county unit), so the bars share one axis.
 PERSONS = present.column_as("enrolled", "人数")
@@ -148,7 +148,7 @@ st.markdown(
         else "锁定乡镇(勾选后该乡镇保持所填任务数,其余乡镇重新分解)"
     )
 )
-edited = st.data_editor(
+edited = grid.data_editor(
     base,
     key=f"plan_editor_{plan_year}",
     hide_index=True,
@@ -233,7 +233,7 @@ if targets is not None:
         }
     )
     number = st.column_config.NumberColumn(format="localized")
-    st.dataframe(
+    grid.dataframe(
         shown,
         hide_index=True,
         width="stretch",
@@ -366,7 +366,7 @@ elif saved_list is not None:
         table[f"{label}·差额(B−A)"] = diff[f"diff_{x}"]
     left, right = st.columns([3, 2])
     with left:
-        st.dataframe(
+        grid.dataframe(
             table,
             hide_index=True,
             width="stretch",

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pandas as pd
 import streamlit as st
 
 import charts
-from metrics import present, service, units
+from metrics import present, service
 from metrics.model import QuerySpec
 from metrics.status import Status
-from ui import layout, state
+from ui import institution_link, layout, state
 
 # Status legend of this page: 滞后 = more than PROCUREMENT_LAG_PP behind time progress.
 PALETTE = present.status_palette("proc_progress")
@@ -206,19 +205,32 @@ with right:
         st.caption("点击条形可查看该乡镇;虚线为时序进度(约定采购量按月均进度)。")
 
 if not inst.empty:
+    # One present.table, so every column keeps its number format (a concat drops them), with
+    # short headers so that ten columns fit a 1366 px screen.
     shown = present.table(
         inst,
-        ["proc_agreed", "proc_purchased", "proc_progress"],
+        [],
         ["institution", "township"],
-        extra={"proc_progress_gap": present.gap_column(), STATUS: "状态"},
+        extra={
+            "proc_agreed": present.column_as("proc_agreed", "约定量"),
+            "proc_purchased": present.column_as("proc_purchased", "采购量"),
+            "proc_progress": RATE,
+            "proc_progress_gap": present.gap_column(),
+            STATUS: "状态",
+            "proc_savings": SAVINGS,
+            "proc_retained": RETAINED,
+        },
     )
-    shown = pd.concat([shown, present.table(inst, ["proc_savings", "proc_retained"])], axis=1)
-    shown = shown.rename(columns={present.header("proc_retained"): RETAINED.header})
     layout.table(
         shown,
         height=min(38 + 35 * len(shown), 420),
         title=f.title("各医疗机构集采执行情况"),
+        pick=institution_link.picker(
+            inst["institution"].astype(str).tolist(), "procurement", "proc_inst_pick"
+        ),
+        pick_key="proc_inst_pick",
     )
+    st.caption(institution_link.PICK_NOTE)
     st.caption(
         f"状态:采购进度低于时序进度({present.text('proc_progress', expected)}){lag_pp}个百分点以上为"
         f"“滞后”,应予预警并约谈;低于时序进度但在{lag_pp}个百分点以内为“预警”。"
@@ -267,10 +279,7 @@ else:
             present.header("proc_retained"): RETAINED.header,
         }
     )
-    # Not yet decided for the year: a dash, not "None".
-    retained_col = RETAINED.header
-    if shown[retained_col].isna().any():
-        shown[retained_col] = [units.fmt_number(v, digits=2) for v in shown[retained_col]]
+    # Not yet decided for the year: the cell stays empty, drawn as "—" (ui/grid.py).
     layout.table(shown, title=f.title("集采批次执行情况"))
     note = "平均降幅(按品种) = 各中选产品降幅(1 − 中选价/集采前价)的算术平均;加权降幅 = 1 − 按中选价计算的金额 ÷ 按集采前价格计算的金额。"
     if f.township:

@@ -14,7 +14,7 @@ from metrics import compare, drill, present, service
 from metrics.execute import Result
 from metrics.model import QuerySpec
 from metrics.status import Status
-from ui import layout, state
+from ui import institution_link, layout, state
 from ui.nav import PAGES
 
 f = state.current()
@@ -41,12 +41,10 @@ def _back_to_county() -> None:
     overview = PAGES[0]
     if user is None or overview.url_path not in pages_for(user.roles):
         state.select_township(None)
-    # Switching pages drops the sidebar's widget values: the filters travel in the link and are
-    # read from it again (ui/state.py reads the link once per session, until this flag goes).
+    # The filters travel in the link (switching pages drops the sidebar's widget values).
     keep = {state.YEAR: f.year, state.MONTH: f.month, state.SCHEME: f.scheme}
     params = {state.URL_KEYS[k]: str(v) for k, v in keep.items() if v}
-    st.session_state.pop("_filters_ready", None)
-    st.switch_page(overview.file, query_params=params)
+    state.switch_page(overview.file, params)
 
 
 if county_viewer and st.button("← 返回全县", key="township_back", type="tertiary"):
@@ -55,6 +53,11 @@ layout.header(f"乡镇详情 · {f.township_name}", f)
 period, town = f.period, f.township
 where = f.township_filter()
 LEVEL = "township"
+# Narrower headers for the institutions table (nine columns across the page at 1366 px).
+SHORT_INST_HEADERS = {
+    present.header("drg_budget"): present.column_as("drg_budget", "DRG预算").header,
+    present.header("drg_paid"): present.column_as("drg_paid", "DRG支付").header,
+}
 ran: list[Result] = []  # every result the page read, for 查看SQL
 
 
@@ -110,18 +113,20 @@ st.caption(
 COMPLETION = drill.COMPLETION
 st.markdown("#### 参保任务完成率排名变化" if county_viewer else "#### 参保任务完成率逐月变化")
 history = drill.rank_history(fetch, period.year, period.month, town)
-shown = history.rename(columns={"value": COMPLETION}).assign(
+shown = history.assign(
     status_label=[compare.status_label(COMPLETION, s) for s in history["status"]]
 )
+# Short headers, so the table keeps every column beside the chart on a 1366 px screen.
 extra: dict[str, str | present.Column] = {
+    "value": present.column_as(COMPLETION, "完成率", LEVEL),
     "expected": present.column_as(COMPLETION, "时序进度", LEVEL),
     "status_label": "状态",
 }
 if county_viewer:
-    extra |= {"rank": "名次", "of": "参与排名乡镇数"}
+    extra |= {"rank": "名次", "of": "乡镇数"}
     ranked = history.dropna(subset=["rank"])
     if not ranked.empty:
-        left, right = st.columns([3, 2])
+        left, right = st.columns(2)
         with left:
             layout.chart(
                 rank_lines(
@@ -139,7 +144,7 @@ else:
     st.caption("排名需全县各乡镇数据,本账号仅可查看本乡镇,故不显示排名。")
 with table_box:
     layout.table(
-        present.table(shown, [COMPLETION], ["month"], extra=extra, level=LEVEL),
+        present.table(shown, [], ["month"], extra=extra, level=LEVEL),
         title=f.title("参保任务完成率排名变化" if county_viewer else "参保任务完成率逐月变化"),
     )
 
@@ -164,14 +169,16 @@ else:
             key="township_trend",
         )
     with right:
+        # Short headers: four columns fit the narrow right-hand column of a 1366 px screen.
         layout.table(
             present.table(
                 trend,
-                ["enrolled"],
+                [],
                 ["month"],
                 extra={
-                    "planned": present.column_as("enrolled", "计划进度人数", LEVEL),
-                    "gap": present.column_as("enrolled", "差距人数", LEVEL),
+                    "enrolled": present.column_as("enrolled", "实际参保", LEVEL),
+                    "planned": present.column_as("enrolled", "计划进度", LEVEL),
+                    "gap": present.column_as("enrolled", "差距", LEVEL),
                 },
                 level=LEVEL,
             ),
@@ -204,10 +211,21 @@ else:
             },
         ),
         title=f.title("滞后原因"),
+        # 集采 and DRG rows are institutions: picking one opens its 机构详情 (参保 rows are schemes).
+        pick=institution_link.picker(
+            [
+                str(c) if a in (drill.PROCUREMENT, drill.DRG) else ""
+                for a, c in zip(drivers["area"], drivers["code"], strict=True)
+            ],
+            "township",
+            "township_drivers_pick",
+        ),
+        pick_key="township_drivers_pick",
     )
     st.caption(
         "差距:参保为按时序进度应参保人数减实际参保人数;集采为按时序进度应采购量减已采购量;"
         "DRG为已支付减按时序进度应支付(万元)。各领域内由大到小排列。"
+        "选中集采或DRG的一行可打开该机构的机构详情。"
     )
 
 # --- 本乡镇定点医药机构, 参保, 救助 ---------------------------------------------------------------
@@ -247,9 +265,16 @@ else:
         "proc_savings",
     ]
     layout.table(
-        present.table(inst, metrics_shown, ["institution"], extra={"institution_level": "等级"}),
+        present.table(
+            inst, metrics_shown, ["institution"], extra={"institution_level": "等级"}
+        ).rename(columns=SHORT_INST_HEADERS),
         title=f.title("辖区医疗机构"),
+        pick=institution_link.picker(
+            inst["institution"].astype(str).tolist(), "township", "township_inst_pick"
+        ),
+        pick_key="township_inst_pick",
     )
+    st.caption(institution_link.PICK_NOTE)
     linear = compare.expected_progress_of("drg_execution", period)
     st.caption(f"预算执行率与采购进度的时序进度均为 {present.text('drg_execution', linear)}。")
 

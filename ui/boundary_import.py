@@ -19,6 +19,7 @@ from auth import session as auth_session
 from data_sources import boundaries
 from data_sources.schema import township
 from metrics import service
+from ui import grid
 
 KEY = "imp_geo"
 DONE_KEY = "_imp_geo_done"
@@ -57,7 +58,7 @@ def render(read_only: bool) -> None:
         checked = boundaries.check(data, known)
         if checked.problems:
             st.error(f"边界文件有 {len(checked.problems)} 个问题,未导入:")
-            st.dataframe(pd.DataFrame({"问题说明": checked.problems}), hide_index=True)
+            grid.dataframe(pd.DataFrame({"问题说明": checked.problems}), hide_index=True)
             return
         for note in checked.notes:
             st.caption(note)

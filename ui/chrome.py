@@ -14,13 +14,16 @@ viewport so a 1920×1080 or 3840×2160 screen reads from the back of the room.
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
-from ui import printing
+from ui import printing, state
 
 WALL = "wall"
 SCREEN_PARAM = "screen"
 # The card row's container key: on a phone its columns wrap two to a row instead of stacking.
+# Other card rows use keys that start with it (`card_row`).
 CARDS_KEY = "cards"
 
 BASE_CSS = """
@@ -38,8 +41,8 @@ BASE_CSS = """
 [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
 @media (max-width: 640px) {
-  .st-key-cards [data-testid="stHorizontalBlock"] { flex-wrap: wrap; gap: 0.5rem; }
-  .st-key-cards [data-testid="stColumn"] {
+  [class*="st-key-cards"] [data-testid="stHorizontalBlock"] { flex-wrap: wrap; gap: 0.5rem; }
+  [class*="st-key-cards"] [data-testid="stColumn"] {
     flex: 1 1 calc(50% - 0.5rem) !important; min-width: calc(50% - 0.5rem) !important;
     width: calc(50% - 0.5rem) !important; }
   [data-testid="stMetricValue"] { font-size: 1.2rem; }
@@ -117,6 +120,11 @@ def vega_theme() -> None:
     return None
 
 
+def card_row(name: str):
+    """A container for a row of cards that wraps two to a row on a phone (key 'cards_<name>')."""
+    return st.container(key=f"{CARDS_KEY}_{name}")
+
+
 def screen_mode() -> str:
     """'wall' for 大屏 mode (URL ?screen=wall), else ''."""
     return WALL if st.query_params.get(SCREEN_PARAM) == WALL else ""
@@ -156,23 +164,81 @@ def wall_exit() -> None:
     st.link_button("退出大屏", f"?{query}", type="tertiary", icon=":material/close_fullscreen:")
 
 
-def rotation(pages: dict[str, object], current: str) -> None:
-    """With ?rotate=N in 大屏 mode, moves to the next area page every N seconds (a fragment)."""
-    raw = st.query_params.get("rotate")
-    if screen_mode() != WALL or not raw or not raw.isdigit():
-        return
-    seconds = max(int(raw), MIN_ROTATE_SECONDS)
-    order = [p for p in ROTATION if p in pages]
+ROTATION_KEY = "_rotation"  # session key: (url_path shown, time.monotonic() when shown)
+# The timer fires `seconds` after the fragment was drawn, a moment after the page was recorded
+# as shown: a page counts as due slightly early rather than waiting a whole second round.
+ROTATE_TOLERANCE_SECONDS = 1.0
+
+
+def rotate_seconds(raw: str | None) -> int | None:
+    """Seconds per page from ?rotate=N: None when absent or not a whole number, else at least
+    MIN_ROTATE_SECONDS.
+
+    >>> rotate_seconds("60"), rotate_seconds("2"), rotate_seconds("x"), rotate_seconds(None)
+    (60, 20, None, None)
+    """
+    if not raw or not (raw.isascii() and raw.isdigit()):  # "²".isdigit(), int("²") fails
+        return None
+    return max(int(raw), MIN_ROTATE_SECONDS)
+
+
+def next_page(order: list[str], current: str) -> str | None:
+    """The page after `current` in the rotation, the first after the last; None when `current`
+    is not rotated (a page such as 任务分解 keeps the screen where it is).
+
+    >>> next_page(["overview", "fund", "drg"], "drg"), next_page(["overview"], "planning")
+    ('overview', None)
+    """
     if current not in order:
+        return None
+    return order[(order.index(current) + 1) % len(order)]
+
+
+def rotation_due(shown: tuple[str, float] | None, current: str, now: float, seconds: float) -> bool:
+    """True when `current` has been on screen for `seconds` (less the timer's tolerance).
+
+    `shown` is the (page, monotonic time) recorded when a page first ran; a full rerun of the
+    same page keeps it, so the wall still moves on time; another page's record is not due.
+
+    >>> rotation_due(("fund", 100.0), "fund", 119.5, 20), rotation_due(("fund", 100.0), "fund", 110.0, 20)
+    (True, False)
+    >>> rotation_due(("overview", 100.0), "fund", 500.0, 20), rotation_due(None, "fund", 500.0, 20)
+    (False, False)
+    """
+    if shown is None or shown[0] != current:
+        return False
+    return now - shown[1] >= seconds - ROTATE_TOLERANCE_SECONDS
+
+
+def rotation(pages: dict[str, object], current: str) -> None:
+    """With ?rotate=N in 大屏 mode, moves to the next area page every N seconds (a fragment run
+    by Streamlit's timer), keeping the URL's period, township and screen parameters. A caption
+    says which page comes next and when."""
+    seconds = rotate_seconds(st.query_params.get("rotate"))
+    if screen_mode() != WALL or seconds is None:
         return
-    following = order[(order.index(current) + 1) % len(order)]
+    following = next_page([p for p in ROTATION if p in pages], current)
+    if following is None:
+        return
 
     @st.fragment(run_every=seconds)
     def tick() -> None:
-        key = f"_rotate_{current}"
-        if st.session_state.get(key):  # not on the page's own first run
-            st.session_state[key] = False
-            st.switch_page(pages[following], query_params=_params())
-        st.session_state[key] = True
+        now = time.monotonic()
+        shown = st.session_state.get(ROTATION_KEY)
+        if rotation_due(shown, current, now, seconds):
+            st.session_state.pop(ROTATION_KEY, None)
+            state.switch_page(pages[following], _params())
+        if shown is None or shown[0] != current:
+            st.session_state[ROTATION_KEY] = (current, now)
+        title = getattr(pages[following], "title", following)
+        st.caption(f"轮播:每{seconds}秒切换,下一页“{title}”")
 
     tick()
+
+
+def wall_bar(pages: dict[str, object], current: str) -> None:
+    """大屏 mode's one line at the top: 退出大屏 and, with ?rotate=N, the rotation's next page
+    (one line, so the overview still fits a 1920×1080 screen)."""
+    with st.container(horizontal=True, vertical_alignment="center", gap="medium"):
+        wall_exit()
+        rotation(pages, current)

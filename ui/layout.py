@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import altair as alt
 import pandas as pd
@@ -15,7 +15,7 @@ from metrics import compare, present, service
 from metrics.execute import Result
 from metrics.model import Level, Period, period_end_date
 from metrics.status import Status
-from ui import chrome, state
+from ui import chrome, grid, state
 
 STATUS_MARKDOWN = {
     Status.GREEN: "green",
@@ -238,22 +238,33 @@ def table(
     title: str | None = None,
     key: str | None = None,
     unit: str | None = None,
+    pick: Callable[[int], None] | None = None,
+    pick_key: str | None = None,
 ) -> None:
     """A display table; with a `title` ('向塘镇 2023年1-10月 …') also an 导出Excel button.
 
-    `unit` is the Excel unit line when the headers carry no unit (e.g. '单位:人次').
+    `unit` is the Excel unit line when the headers carry no unit (e.g. '单位:人次'). With `pick`
+    (and its widget key `pick_key`) a row can be selected, and `pick(row position)` is called
+    for it, e.g. to open that institution's detail (ui/institution_link.py).
     """
     shown = frame.copy(deep=False)
     shown.attrs = {}  # the Column presentations become column_config; Arrow cannot carry them
-    st.dataframe(
+    selecting = (
+        {"on_select": "rerun", "selection_mode": "single-row", "key": pick_key} if pick else {}
+    )
+    event = grid.dataframe(
         shown,
         hide_index=True,
         width="stretch",
         height=height or "auto",
         column_config=column_formats(frame),
+        **selecting,
     )
     if title:
         table_download(frame, title=title, key=key, unit=unit)
+    rows = list(getattr(getattr(event, "selection", None), "rows", []) or []) if pick else []
+    if pick and rows:
+        pick(int(rows[0]))
 
 
 # Number format by the unit in a header, for numeric columns a page added without a Column: the

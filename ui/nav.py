@@ -1,4 +1,5 @@
-"""The pages of the dashboard, in menu order (app.py builds st.navigation from this list)."""
+"""The pages of the dashboard, in menu order (app.py builds st.navigation from this list), and
+the detail pages opened from them (not in the menu)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ class PageDef:
     title: str
     url_path: str
     icon: str
+    # A detail page is granted with this page (its url_path) and left out of the menu: it shows
+    # one item picked elsewhere, so it opens from a table row, not from the menu.
+    parent: str | None = None
 
     @property
     def file(self) -> Path:
@@ -35,3 +39,19 @@ PAGES: tuple[PageDef, ...] = (
     PageDef("pages/township.py", "乡镇详情", "township", ":material/location_city:"),
     PageDef("pages/audit.py", "操作日志", "audit", ":material/history:"),
 )
+
+# 机构详情: opened from the institution tables of 乡镇详情, DRG and 集采 (URL `inst=CODE`); whoever
+# may open 乡镇详情 may open it, for the institutions of the townships in their scope.
+INSTITUTION = PageDef(
+    "pages/institution.py", "机构详情", "institution", ":material/domain:", parent="township"
+)
+DETAIL_PAGES: tuple[PageDef, ...] = (INSTITUTION,)
+
+
+def detail_pages(allowed: set[str]) -> list[PageDef]:
+    """The detail pages whose parent page is among the `allowed` url_paths.
+
+    >>> [p.url_path for p in detail_pages({"township"})], detail_pages({"overview"})
+    (['institution'], [])
+    """
+    return [p for p in DETAIL_PAGES if p.parent in allowed]

@@ -16,6 +16,7 @@ from metrics.model import Level, Period
 
 YEAR, MONTH, TOWN, SCHEME = "f_year", "f_month", "f_town", "f_scheme"
 PENDING_TOWN = "_pending_town"
+READY = "_filters_ready"  # set once the URL has been read into the filters
 URL_KEYS = {YEAR: "year", MONTH: "month", TOWN: "town", SCHEME: "scheme"}
 COUNTY = ""  # the 全县 option of the township filter
 ALL_SCHEMES = ""
@@ -81,7 +82,7 @@ def max_month(year: int) -> int:
 
 def init_from_url() -> list[str]:
     """Reads the URL once per session into the filter keys; returns notes on ignored values."""
-    if st.session_state.get("_filters_ready"):
+    if st.session_state.get(READY):
         return []
     notes: list[str] = []
     params = st.query_params
@@ -110,7 +111,7 @@ def init_from_url() -> list[str]:
     if scheme not in codes.SCHEMES:
         scheme = ALL_SCHEMES
     st.session_state.update({YEAR: year, MONTH: month, TOWN: town, SCHEME: scheme})
-    st.session_state["_filters_ready"] = True
+    st.session_state[READY] = True
     return notes
 
 
@@ -118,6 +119,14 @@ def select_township(code: str | None) -> None:
     """Drill-down: asks for another township; applied before the widgets are drawn, then reruns."""
     st.session_state[PENDING_TOWN] = code or COUNTY
     st.rerun()
+
+
+def switch_page(page: object, query_params: dict[str, str]) -> None:
+    """Opens another page with these URL parameters. Switching pages drops the sidebar's widget
+    values, so the filters are read again from the link (`init_from_url`), not reset to the
+    first year and month."""
+    st.session_state.pop(READY, None)
+    st.switch_page(page, query_params=query_params)  # type: ignore[arg-type]
 
 
 def render_sidebar() -> None:

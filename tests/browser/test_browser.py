@@ -3,16 +3,19 @@ title in Chinese and no error element. Screenshots go to test-artifacts/browser/
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from data_sources.config import PROJECT_ROOT, demo_url
+from tests.pages.cells import MISSING_WORDS
 from ui.launch import running_server
-from ui.nav import PAGES
+from ui.nav import DETAIL_PAGES, PAGES
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "browser"
@@ -61,6 +64,12 @@ VISIBLE_TEXT_JS = """() => {
   }
   return out.join(' | ');
 }"""
+# The grid's cells as its accessible table holds them (the canvas draws the same text; a missing
+# number is drawn as the grid's placeholder, which tests/pages/cells.py checks).
+GRID_CELLS_JS = """() => [...document.querySelectorAll('[data-testid="stDataFrame"] [role="gridcell"]')]
+  .map(c => c.textContent.trim())"""
+# The demo county's first hospital (本县人民医院): data_sources/demo.py numbers them H{county}9NN.
+DEMO_HOSPITAL = "H360121900"
 ERROR_SELECTOR = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -105,14 +114,17 @@ def _settle(page) -> None:
 
 
 @pytest.mark.parametrize("viewport", [(1366, 768), (1920, 1080)], ids=["laptop", "wall"])
-@pytest.mark.parametrize("page_def", PAGES, ids=[p.url_path for p in PAGES])
+@pytest.mark.parametrize(
+    "page_def", [*PAGES, *DETAIL_PAGES], ids=[p.url_path for p in [*PAGES, *DETAIL_PAGES]]
+)
 def test_page_opens_without_error(server: str, browser, page_def, viewport) -> None:
     width, height = viewport
     page = browser.new_page(viewport={"width": width, "height": height})
     try:
-        query = "?year=2023&month=10" + (
-            "&town=360121101" if page_def.url_path == "township" else ""
-        )
+        query = "?year=2023&month=10" + {
+            "township": "&town=360121101",
+            "institution": f"&inst={DEMO_HOSPITAL}&from=drg",
+        }.get(page_def.url_path, "")
         # The default page lives at the root; its url_path is not routed.
         path = "" if page_def is PAGES[0] else page_def.url_path
         page.goto(f"{server}/{path}{query}")
@@ -139,6 +151,12 @@ def _assert_chinese_only(page) -> None:
     latin = set(re.findall(r"[A-Za-z]{2,}", text)) - ALLOWED_LATIN
     assert not latin, f"页面上有英文或开发者文字:{sorted(latin)}"
     assert "None" not in text
+    if page.locator('[data-testid="stDataFrame"]').count():
+        # The grids fill their cells a moment after the page settled; an empty grid has none.
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_function(f"() => ({GRID_CELLS_JS})().length > 0", timeout=5_000)
+    cells = set(page.evaluate(GRID_CELLS_JS))
+    assert not cells & MISSING_WORDS, f"表格中有空值文字:{sorted(cells & MISSING_WORDS)}"
 
 
 def _main_size(page) -> dict:
@@ -153,7 +171,8 @@ def _main_size(page) -> dict:
 def test_wall_screen_shows_the_whole_overview_without_sidebar(server: str, browser) -> None:
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
     try:
-        page.goto(f"{server}/?year=2023&month=10&screen=wall")
+        # With a rotation too slow to fire during the test: its line must not cost the fit.
+        page.goto(f"{server}/?year=2023&month=10&screen=wall&rotate=600")
         page.wait_for_selector('[data-testid="stMain"]', timeout=60_000)
         page.wait_for_function(
             "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
@@ -178,16 +197,20 @@ def test_wall_screen_shows_the_whole_overview_without_sidebar(server: str, brows
         )
         assert len(tops) == 8 and len(set(tops)) == 1, tops
         assert page.get_by_text("退出大屏").count() == 1
+        assert page.get_by_text("轮播:每600秒切换,下一页“参保扩面”").count() == 1
         _assert_chinese_only(page)
     finally:
         page.close()
 
 
-@pytest.mark.parametrize("path", ["", "enrollment", "assistance", "township"])
+@pytest.mark.parametrize("path", ["", "enrollment", "assistance", "township", "institution"])
 def test_phone_two_cards_a_row_and_no_sideways_scrolling(server: str, browser, path: str) -> None:
     page = browser.new_page(viewport={"width": 390, "height": 844})
     try:
-        query = "?year=2023&month=10" + ("&town=360121101" if path == "township" else "")
+        query = "?year=2023&month=10" + {
+            "township": "&town=360121101",
+            "institution": f"&inst={DEMO_HOSPITAL}",
+        }.get(path, "")
         page.goto(f"{server}/{path}{query}")
         page.wait_for_selector('[data-testid="stMain"]', timeout=60_000)
         page.wait_for_function(
@@ -240,5 +263,35 @@ def test_deep_link_opens_that_township(server: str, browser) -> None:
         main_caption = page.locator('[data-testid="stMain"] [data-testid="stCaptionContainer"]')
         assert "向塘镇" in main_caption.first.inner_text()
         assert "town=360121101" in page.url
+    finally:
+        page.close()
+
+
+def test_picking_an_institution_opens_its_detail_and_back(server: str, browser) -> None:
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    try:
+        page.goto(f"{server}/procurement?year=2023&month=10")
+        _settle(page)
+        grid = page.locator('[data-testid="stDataFrame"]').first
+        grid.scroll_into_view_if_needed()
+        page.wait_for_function(f"() => ({GRID_CELLS_JS})().length > 0", timeout=30_000)
+        first = page.evaluate(GRID_CELLS_JS)[0]  # the lagging-first table's top institution
+        box = grid.bounding_box()
+        assert box is not None
+        # The row picker's box of the first row (under the 35 px header).
+        page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+        page.wait_for_url("**/institution?*inst=*", timeout=30_000)
+        _settle(page)
+        assert page.locator("h3").first.inner_text() == f"机构详情 · {first}"
+        assert "year=2023" in page.url and "month=10" in page.url and "from=procurement" in page.url
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "institution-picked-1366.png"), full_page=True)
+        assert page.locator(ERROR_SELECTOR).count() == 0
+        _assert_chinese_only(page)
+        page.get_by_role("button", name="← 返回集中带量采购").click()
+        page.wait_for_url(lambda url: "/procurement" in url and "inst=" not in url, timeout=30_000)
+        _settle(page)
+        assert page.locator("h3").first.inner_text() == "集中带量采购"  # not reopened
+        assert "year=2023" in page.url and "month=10" in page.url
     finally:
         page.close()

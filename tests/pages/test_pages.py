@@ -1,5 +1,6 @@
 """Every page, for the county and two townships, for two periods, renders without exception,
-and its headline cards show the metrics layer's figures for the same spec."""
+its headline cards show the metrics layer's figures for the same spec, and no table cell reads
+None/nan."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from metrics import present, service
 from metrics.execute import execute
 from metrics.model import Period, QuerySpec, Viewer
 from tests.cards import card_label
+from tests.pages.cells import missing_words_shown
 from ui.nav import PAGES
 
 ENTRY = Path(__file__).with_name("entry.py")
@@ -97,6 +99,8 @@ def test_page_renders_with_metrics_figures(
     at = open_page(page, year, month, town)
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
+    # Empty cells read "—" or nothing, never None/nan (issue #15), in every table of every page.
+    assert not missing_words_shown(at), missing_words_shown(at)
     for label, metric_id, how in HEADLINES.get(page, []):
         assert card_value(at, label) == how(warehouse, metric_id, year, month, town), label
 

@@ -77,9 +77,9 @@ def test_township_detail_shows_drills_rank_history_and_lag_drivers(
     shown = frame_with(at, "名次")
     assert shown["月份"].tolist() == [f"{m}月" for m in range(1, 11)]
     assert shown["名次"].tolist() == want["rank"].tolist()
-    assert set(shown["参与排名乡镇数"]) == set(want["of"]) and want["of"].iloc[-1] > 1
+    assert set(shown["乡镇数"]) == set(want["of"]) and want["of"].iloc[-1] > 1
     # Completion as shown (a ratio, two decimals of percent) is drill's figure, month by month.
-    assert shown["任务完成率(%)"].tolist() == pytest.approx(want["value"].tolist(), abs=5e-5)
+    assert shown["完成率(%)"].tolist() == pytest.approx(want["value"].tolist(), abs=5e-5)
     (chart,) = chart_frames(at, "参保任务完成率排名变化")
     ranked = want.dropna(subset=["rank"])
     assert chart["rank"].tolist() == ranked["rank"].tolist()
