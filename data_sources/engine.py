@@ -8,6 +8,7 @@ from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.dialects import registry
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
 from data_sources import areas
 from data_sources.config import redact
@@ -48,6 +49,11 @@ def create_warehouse_engine(url: str, *, read_only: bool = False) -> Engine:
     else:
         kwargs["pool_pre_ping"] = True
         kwargs["pool_recycle"] = 1800
+        if backend == "spark":
+            # A HiveServer2 session caches each table's files: after an import swapped a table
+            # (data_sources.spark_writer) an older session reads the dropped files (no rows).
+            # A session per checkout (~50 ms against ~0.5 s a statement) always reads the swap.
+            kwargs = {"poolclass": NullPool}
         if backend in ("mysql", "mariadb"):
             parsed = parsed.update_query_dict({"charset": "utf8mb4"})
     try:

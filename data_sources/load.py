@@ -337,6 +337,60 @@ def _upsert_dimension(conn: Connection, frame: pd.DataFrame, s: LoadSpec) -> tup
     return updated, len(new_rows)
 
 
+def _number_records(conn: Connection, tbl, frame: pd.DataFrame) -> None:
+    """Detail rows without their own id get the next ones (assistance.record_id)."""
+    if "record_id" in tbl.c and "record_id" not in frame.columns:
+        start = conn.execute(select(func.coalesce(func.max(tbl.c.record_id), 0))).scalar_one()
+        frame.insert(0, "record_id", range(int(start) + 1, int(start) + 1 + len(frame)))
+
+
+def _merged_dimension(conn: Connection, frame: pd.DataFrame, s: LoadSpec) -> pd.DataFrame:
+    """The dimension rows the file's keys must end up as: a known key keeps the columns the file
+    does not carry (and its order when the file gives none), a new key is appended in order."""
+    tbl, key = s.table, s.keys[0]
+    keys = [_py(k) for k in frame[key]]
+    existing: dict[object, dict] = {}
+    for start in range(0, len(keys), 1000):
+        chunk = keys[start : start + 1000]
+        for rec in conn.execute(select(tbl).where(tbl.c[key].in_(chunk))).mappings():
+            existing[rec[key]] = dict(rec)
+    rows = []
+    for rec in frame.to_dict("records"):
+        old = existing.get(rec[key], {})
+        merged = {c.name: old.get(c.name) for c in tbl.columns}
+        merged.update({c: v for c, v in rec.items() if not (c == "sort_order" and pd.isna(v))})
+        rows.append(merged)
+    out = pd.DataFrame(rows, columns=[c.name for c in tbl.columns])
+    if "sort_order" in out.columns:
+        missing = out["sort_order"].isna()
+        if missing.any():
+            top = conn.execute(select(func.coalesce(func.max(tbl.c.sort_order), 0))).scalar_one()
+            out.loc[missing, "sort_order"] = range(int(top) + 1, int(top) + 1 + int(missing.sum()))
+    return out
+
+
+def _replace_on_spark(
+    conn: Connection, frame: pd.DataFrame, s: LoadSpec, replace_period: bool
+) -> tuple[int, int]:
+    """(rows replaced, rows written) of a load on Spark, through `spark_writer.replace_slice`:
+    the surviving rows and the file's are written to a staged table, counted, then swapped in by
+    two renames; an interrupted swap is finished or undone by the next load (`repair`). A
+    dimension's known keys are rewritten with their merged rows; a fact's slice is replaced."""
+    from data_sources import spark_writer
+
+    tbl = s.table
+    if s.is_dimension:
+        key = s.keys[0]
+        rows = _merged_dimension(conn, frame, s)
+        where = tbl.c[key].in_([_py(k) for k in rows[key]])
+        return spark_writer.replace_slice(conn, tbl, where, rows), len(rows)
+    cols = list(s.period) if (replace_period and s.period) else list(s.period) + list(s.slice)
+    combos = [tuple(_py(v) for v in k) for k in _combos(frame, cols)]
+    _number_records(conn, tbl, frame)
+    replaced = spark_writer.replace_slice(conn, tbl, _match(tbl, cols, combos), frame)
+    return replaced, len(frame)
+
+
 def _same(a: object, b: object) -> bool:
     if a is None or (isinstance(a, float) and pd.isna(a)):
         return b is None
@@ -483,17 +537,21 @@ def load_file(
                 note=read.note,
             )
         tbl = s.table
-        if s.is_dimension:
-            replaced, _ = _upsert_dimension(conn, frame.drop(columns=["_sheet", "_row"]), s)
+        if engine.dialect.name == "spark":
+            # No transaction and no DELETE on Spark: the slice is replaced by write-then-swap.
+            replaced, rows = _replace_on_spark(
+                conn, frame.drop(columns=["_sheet", "_row"]), s, replace_period
+            )
         else:
-            replaced = _delete_slices(conn, frame, s, replace_period)
-        if fail_after_delete:
-            raise SimulatedFailure("模拟导入中途失败(测试用)")
-        frame = frame.drop(columns=["_sheet", "_row"])
-        if "record_id" in tbl.c and "record_id" not in frame.columns:
-            start = conn.execute(select(func.coalesce(func.max(tbl.c.record_id), 0))).scalar_one()
-            frame.insert(0, "record_id", range(int(start) + 1, int(start) + 1 + len(frame)))
-        rows = len(frame) if s.is_dimension else writer.insert_frame(conn, tbl, frame)
+            if s.is_dimension:
+                replaced, _ = _upsert_dimension(conn, frame.drop(columns=["_sheet", "_row"]), s)
+            else:
+                replaced = _delete_slices(conn, frame, s, replace_period)
+            if fail_after_delete:
+                raise SimulatedFailure("模拟导入中途失败(测试用)")
+            frame = frame.drop(columns=["_sheet", "_row"])
+            _number_records(conn, tbl, frame)
+            rows = len(frame) if s.is_dimension else writer.insert_frame(conn, tbl, frame)
         entry = dict(
             table_name=tbl.name,
             period=period or "名录",

@@ -228,6 +228,8 @@ def replace_slice(
     _rename(conn, table.name, table.name + OLD)
     _rename(conn, staged.name, table.name)
     _drop(conn, table.name + OLD)
+    # This session cached the old table's files; later statements on it must read the new ones.
+    conn.exec_driver_sql(f"REFRESH TABLE {_quoted(conn, table.name)}")
     return total - survivors
 
 
