@@ -254,12 +254,12 @@ def _hold_requested_page() -> None:
     navigation of the user's roles: a page they may not see falls back to their default page).
     No page runs here; the page list itself is no secret.
     """
-    from ui.nav import PAGES
+    from ui.nav import DETAIL_PAGES, PAGES
 
     st.navigation(
         [
             st.Page(p.file, title=p.title, url_path=p.url_path, default=(i == 0))
-            for i, p in enumerate(PAGES)
+            for i, p in enumerate((*PAGES, *DETAIL_PAGES))  # 机构详情 links survive login too
         ],
         position="hidden",
     )

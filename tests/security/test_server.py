@@ -125,6 +125,21 @@ def test_deep_link_survives_login(server: str, browser) -> None:
         page.close()
 
 
+@pytest.mark.browser
+def test_deep_link_to_a_detail_page_survives_login(server: str, browser) -> None:
+    """机构详情 is not in the menu (a detail page): its link survives the login form too."""
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    try:
+        page.goto(f"{server}/institution?inst=H360121900&year=2023&month=10")
+        page.wait_for_selector("text=医保决策驾驶舱 · 登录", timeout=60_000)
+        _login(page)
+        _settle(page)
+        assert "机构详情 · " in page.locator("h3").first.inner_text()
+        assert "/institution" in page.url and "inst=H360121900" in page.url
+    finally:
+        page.close()
+
+
 def _status(url: str) -> int:
     """HTTP status of a plain request: no cookie, no session."""
     try:
