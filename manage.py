@@ -263,12 +263,16 @@ def has_cjk_font() -> bool | None:
 
 
 def ensure_system_parts(browser: bool = True) -> None:
-    """Chromium for the browser tests, a CJK font for chart exports (Debian/Ubuntu as root)."""
-    heading("系统组件 / system packages: Chromium, 中文字体 CJK font")
+    """Chromium for the browser tests, a CJK font for chart exports, Java 17 for the Spark engine
+    tests' local cluster (Debian/Ubuntu as root)."""
+    heading("系统组件 / system packages: Chromium, 中文字体 CJK font, Java (Spark)")
     chromium, font = find_chromium(), has_cjk_font()
+    java = shutil.which("java") is not None
     missing = []
     if browser and not chromium:
         missing.append("chromium")
+    if browser and not java:
+        missing.append("openjdk-17-jre-headless")
     if font is None and not _is_debian():
         say("未找到 fc-list,无法检测中文字体 / cannot check CJK fonts (no fc-list)")
     elif not font:
@@ -278,12 +282,14 @@ def ensure_system_parts(browser: bool = True) -> None:
             "已具备 / present: "
             + (f"Chromium ({chromium})," if chromium else "")
             + "中文字体 CJK font"
+            + (", Java" if java else "")
         )
         return
     say("缺少 / missing: " + ", ".join(missing))
     if _can_apt():
         say("以 root 身份在 Debian/Ubuntu 上自动安装 / installing with apt-get")
-        if _apt_install(missing) and find_chromium() and has_cjk_font():
+        java_ok = not browser or shutil.which("java") is not None
+        if _apt_install(missing) and find_chromium() and has_cjk_font() and java_ok:
             say("系统组件安装完成 / installed")
             return
         say("自动安装未成功 / apt-get did not succeed.")
