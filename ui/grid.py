@@ -18,12 +18,52 @@ MISSING_CELL = MISSING
 
 
 def dataframe(data: Any, **kwargs: Any):
-    """st.dataframe with missing cells as '—'."""
+    """st.dataframe with missing cells as '—'; on a phone, the main columns only."""
     kwargs.setdefault("placeholder", MISSING_CELL)
-    return st.dataframe(data, **kwargs)
+    columns = [str(c) for c in getattr(data, "columns", [])]
+    phone = "column_order" not in kwargs and len(columns) > PHONE_COLUMNS and is_phone()
+    if phone:
+        kwargs["column_order"] = phone_columns(columns)
+    event = st.dataframe(data, **kwargs)
+    if phone:
+        st.caption(PHONE_NOTE)
+    return event
 
 
 def data_editor(data: Any, **kwargs: Any):
     """st.data_editor with missing cells as '—'."""
     kwargs.setdefault("placeholder", MISSING_CELL)
     return st.data_editor(data, **kwargs)
+
+
+# Setting. On a phone a display table keeps its first column (the township, institution or item),
+# its main figure and its 状态 when it has one: three columns fit a 390 px screen without
+# scrolling sideways; the whole table stays one tap away in its 导出Excel file.
+PHONE_COLUMNS = 3
+PHONE_NOTE = "手机上只显示主要列;完整表格请点“导出Excel”或在电脑上查看。"
+_PHONE_AGENTS = ("iPhone", "Android", "Mobile", "HarmonyOS")
+
+
+def is_phone() -> bool:
+    """True when the browser says it is a phone (its User-Agent), for this script run."""
+    try:
+        agent = st.context.headers.get("User-Agent", "") or ""
+    except Exception:  # no browser session (bare script runs): not a phone
+        return False
+    return any(word in agent for word in _PHONE_AGENTS)
+
+
+def phone_columns(columns: list[str], limit: int = PHONE_COLUMNS) -> list[str]:
+    """The columns a phone shows: the first, the 状态 column if any, then the next ones in order.
+
+    >>> phone_columns(["乡镇", "参保人数(人)", "任务数(人)", "完成率", "状态"])
+    ['乡镇', '参保人数(人)', '状态']
+    >>> phone_columns(["乡镇", "人数"])
+    ['乡镇', '人数']
+    """
+    if len(columns) <= limit:
+        return list(columns)
+    status = [c for c in columns[1:] if "状态" in c][:1]
+    rest = [c for c in columns[1:] if c not in status][: limit - 1 - len(status)]
+    chosen = set(columns[:1] + rest + status)
+    return [c for c in columns if c in chosen]

@@ -70,6 +70,11 @@ GRID_CELLS_JS = """() => [...document.querySelectorAll('[data-testid="stDataFram
   .map(c => c.textContent.trim())"""
 # The demo county's first hospital (本县人民医院): data_sources/demo.py numbers them H{county}9NN.
 DEMO_HOSPITAL = "H360121900"
+# A phone's browser, as the server sees it (ui/grid.is_phone reads the User-Agent).
+PHONE_AGENT = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+)
 ERROR_SELECTOR = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -205,7 +210,7 @@ def test_wall_screen_shows_the_whole_overview_without_sidebar(server: str, brows
 
 @pytest.mark.parametrize("path", ["", "enrollment", "assistance", "township", "institution"])
 def test_phone_two_cards_a_row_and_no_sideways_scrolling(server: str, browser, path: str) -> None:
-    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page = browser.new_page(viewport={"width": 390, "height": 844}, user_agent=PHONE_AGENT)
     try:
         query = "?year=2023&month=10" + {
             "township": "&town=360121101",
@@ -227,6 +232,13 @@ def test_phone_two_cards_a_row_and_no_sideways_scrolling(server: str, browser, p
         )
         per_row = max((tops.count(t) for t in set(tops)), default=0)
         assert per_row <= 2, tops
+        # Tables keep their main columns on a phone (ui/grid.py): none scrolls sideways inside.
+        grids = page.evaluate(
+            "() => [...document.querySelectorAll('[data-testid=\"stDataFrame\"] .dvn-scroller')]"
+            ".map(e => [e.scrollWidth, e.clientWidth])"
+        )
+        wide = [g for g in grids if g[0] > g[1] + 1]
+        assert not wide, f"手机上表格横向滚动:{wide}"
         if path == "":
             assert per_row == 2, tops  # the overview's cards: two to a row, not one per row
         _assert_chinese_only(page)
