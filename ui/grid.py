@@ -23,7 +23,8 @@ def dataframe(data: Any, **kwargs: Any):
     columns = [str(c) for c in getattr(data, "columns", [])]
     phone = "column_order" not in kwargs and len(columns) > PHONE_COLUMNS and is_phone()
     if phone:
-        kwargs["column_order"] = phone_columns(columns)
+        kwargs["column_order"] = shown = phone_columns(columns)
+        kwargs["column_config"] = narrow(kwargs.get("column_config") or {}, shown[1:])
     event = st.dataframe(data, **kwargs)
     if phone:
         st.caption(PHONE_NOTE)
@@ -67,3 +68,21 @@ def phone_columns(columns: list[str], limit: int = PHONE_COLUMNS) -> list[str]:
     rest = [c for c in columns[1:] if c not in status][: limit - 1 - len(status)]
     chosen = set(columns[:1] + rest + status)
     return [c for c in columns if c in chosen]
+
+
+def narrow(config: dict, columns: list[str]) -> dict:
+    """The column config with the given columns made narrow (a phone's figure columns); each
+    column's own settings (number format, label) are kept.
+
+    >>> narrow({"人数": {"type_config": {"type": "number"}}}, ["人数", "状态"])["人数"]["width"]
+    'small'
+    """
+    out = dict(config)
+    for name in columns:
+        entry = out.get(name)
+        if isinstance(entry, str):  # a bare label
+            entry = {"label": entry}
+        entry = dict(entry) if isinstance(entry, dict) else {}
+        entry.setdefault("width", "small")
+        out[name] = entry
+    return out
