@@ -178,6 +178,8 @@ class ScratchDatabases:
         if not self.can_create:
             return self.base_url
         name = f"pytest_{self.token}_{re.sub(r'[^a-z0-9]', '', label.lower()) or 'db'}"
+        if name in self.created:  # a label asked for twice gets a database of its own each time
+            name = f"{name}{len(self.created)}"
         admin = self._admin()
         try:
             with admin.connect() as conn:

@@ -36,8 +36,13 @@ REFUSED = Table("refused_by_engine", MetaData(), Column("x", Refused()), Column(
 def url(request: pytest.FixtureRequest, tmp_path) -> str:
     if request.param == "duckdb":
         return f"duckdb:///{tmp_path / 'populated.duckdb'}"
-    fixture = {"postgresql": "pg_url", "mariadb": "mariadb_url", "spark": "spark_url"}
-    return request.getfixturevalue(fixture[request.param])
+    # A database of its own: the shared scratch ones hold other tables that refer to township.
+    fixture = {
+        "postgresql": "pg_databases",
+        "mariadb": "mariadb_databases",
+        "spark": "spark_databases",
+    }
+    return request.getfixturevalue(fixture[request.param]).new("rebuildsafety")
 
 
 def test_demo_refuses_before_dropping_anything(url: str) -> None:

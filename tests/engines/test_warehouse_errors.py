@@ -377,9 +377,11 @@ def test_mariadb_failures(mariadb_url: str, mariadb_user: str) -> None:
     # MariaDB answers an unknown user exactly as a wrong password (it does not say which).
     unknown = as_user.set(username=f"{mariadb_user}_x")
     status = _status(unknown.render_as_string(False))
-    if status.problem == "no_server":
-        # Seen once in a full run on a loaded machine: the handshake itself timed out. That is
-        # the network's answer, not the server's; ask once more for the server's.
+    for _ in range(3):
+        if status.problem != "no_server":
+            break
+        # Seen in full runs on a loaded machine (a Spark cluster starting beside it): the
+        # handshake itself timed out. That is the network's answer, not the server's; ask again.
         status = _status(unknown.render_as_string(False))
     assert status.problem == "password", status.message
     root_missing_db = base.set(database=f"{base.database}_missing")
