@@ -65,6 +65,18 @@ def validate_charts() -> Iterator[None]:
     memo.VALIDATE = False
 
 
+@pytest.fixture(autouse=True, scope="session")
+def app_store_default_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The default app store of server warehouses (Spark's data/app_store.sqlite) lives in a tmp
+    dir during tests: no test writes accounts or load logs into the project's data/."""
+    from data_sources import config
+
+    saved = config.DEFAULT_APP_STORE_PATH
+    config.DEFAULT_APP_STORE_PATH = tmp_path_factory.mktemp("app_store") / "app_store.sqlite"
+    yield
+    config.DEFAULT_APP_STORE_PATH = saved
+
+
 def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() == "true"
 
