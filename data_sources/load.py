@@ -245,7 +245,7 @@ def plan_load(
     tbl = s.table
     period_cols, slice_cols = list(s.period), list(s.slice)
     cols = period_cols + slice_cols
-    where_cols = period_cols if (replace_period and period_cols) else cols
+    where_cols = _slice_columns(s, replace_period)
     measure = s.measure
     after: dict[tuple, tuple[int, float]] = {}
     for key, group in frame.groupby(cols, dropna=False, sort=False):
@@ -294,9 +294,15 @@ def _norm_key(v: object) -> object:
     return v
 
 
+def _slice_columns(s: LoadSpec, replace_period: bool) -> list[str]:
+    """The columns whose value combinations a load replaces: its periods, by default each
+    (period × slice) the file carries."""
+    return list(s.period) if (replace_period and s.period) else list(s.period) + list(s.slice)
+
+
 def _delete_slices(conn: Connection, frame: pd.DataFrame, s: LoadSpec, replace_period: bool) -> int:
     tbl = s.table
-    cols = list(s.period) if (replace_period and s.period) else list(s.period) + list(s.slice)
+    cols = _slice_columns(s, replace_period)
     combos = _combos(frame, cols)
     deleted = 0
     for start in range(0, len(combos), CHUNK):
@@ -311,12 +317,7 @@ def _upsert_dimension(conn: Connection, frame: pd.DataFrame, s: LoadSpec) -> tup
     tbl = s.table
     key = s.keys[0]
     cols = [f.column for f in s.fields if f.column != key and f.column in frame.columns]
-    existing: dict[object, dict] = {}
-    keys = list(frame[key])
-    for start in range(0, len(keys), 1000):
-        chunk = keys[start : start + 1000]
-        for rec in conn.execute(select(tbl).where(tbl.c[key].in_(chunk))).mappings():
-            existing[rec[key]] = dict(rec)
+    existing = _existing_rows(conn, s, frame)
     new_rows = frame[~frame[key].isin(list(existing))].copy()
     updated = 0
     for rec in frame[frame[key].isin(list(existing))].to_dict("records"):
@@ -329,24 +330,13 @@ def _upsert_dimension(conn: Connection, frame: pd.DataFrame, s: LoadSpec) -> tup
         if changed:
             conn.execute(update(tbl).where(tbl.c[key] == rec[key]).values(**changed))
             updated += 1
-    if "sort_order" in new_rows.columns:
-        top = conn.execute(select(func.coalesce(func.max(tbl.c.sort_order), 0))).scalar_one()
-        missing = new_rows["sort_order"].isna()
-        new_rows.loc[missing, "sort_order"] = range(int(top) + 1, int(top) + 1 + int(missing.sum()))
+    _number_sort_order(conn, tbl, new_rows)
     writer.insert_frame(conn, tbl, new_rows)
     return updated, len(new_rows)
 
 
-def _number_records(conn: Connection, tbl, frame: pd.DataFrame) -> None:
-    """Detail rows without their own id get the next ones (assistance.record_id)."""
-    if "record_id" in tbl.c and "record_id" not in frame.columns:
-        start = conn.execute(select(func.coalesce(func.max(tbl.c.record_id), 0))).scalar_one()
-        frame.insert(0, "record_id", range(int(start) + 1, int(start) + 1 + len(frame)))
-
-
-def _merged_dimension(conn: Connection, frame: pd.DataFrame, s: LoadSpec) -> pd.DataFrame:
-    """The dimension rows the file's keys must end up as: a known key keeps the columns the file
-    does not carry (and its order when the file gives none), a new key is appended in order."""
+def _existing_rows(conn: Connection, s: LoadSpec, frame: pd.DataFrame) -> dict[object, dict]:
+    """The warehouse's rows of the file's dimension keys, by key (read 1,000 keys at a time)."""
     tbl, key = s.table, s.keys[0]
     keys = [_py(k) for k in frame[key]]
     existing: dict[object, dict] = {}
@@ -354,6 +344,36 @@ def _merged_dimension(conn: Connection, frame: pd.DataFrame, s: LoadSpec) -> pd.
         chunk = keys[start : start + 1000]
         for rec in conn.execute(select(tbl).where(tbl.c[key].in_(chunk))).mappings():
             existing[rec[key]] = dict(rec)
+    return existing
+
+
+def _next_numbers(conn: Connection, column, count: int) -> range:
+    """The `count` numbers after the column's largest (ids, 排列顺序 of new entries)."""
+    top = conn.execute(select(func.coalesce(func.max(column), 0))).scalar_one()
+    return range(int(top) + 1, int(top) + 1 + count)
+
+
+def _number_sort_order(conn: Connection, tbl, frame: pd.DataFrame) -> None:
+    """New entries without a 排列顺序 are put after the last one, in the file's order."""
+    if "sort_order" in frame.columns:
+        missing = frame["sort_order"].isna()
+        if missing.any():
+            frame.loc[missing, "sort_order"] = _next_numbers(
+                conn, tbl.c.sort_order, int(missing.sum())
+            )
+
+
+def _number_records(conn: Connection, tbl, frame: pd.DataFrame) -> None:
+    """Detail rows without their own id get the next ones (assistance.record_id)."""
+    if "record_id" in tbl.c and "record_id" not in frame.columns:
+        frame.insert(0, "record_id", _next_numbers(conn, tbl.c.record_id, len(frame)))
+
+
+def _merged_dimension(conn: Connection, frame: pd.DataFrame, s: LoadSpec) -> pd.DataFrame:
+    """The dimension rows the file's keys must end up as: a known key keeps the columns the file
+    does not carry (and its order when the file gives none), a new key is appended in order."""
+    tbl, key = s.table, s.keys[0]
+    existing = _existing_rows(conn, s, frame)
     rows = []
     for rec in frame.to_dict("records"):
         old = existing.get(rec[key], {})
@@ -361,11 +381,7 @@ def _merged_dimension(conn: Connection, frame: pd.DataFrame, s: LoadSpec) -> pd.
         merged.update({c: v for c, v in rec.items() if not (c == "sort_order" and pd.isna(v))})
         rows.append(merged)
     out = pd.DataFrame(rows, columns=[c.name for c in tbl.columns])
-    if "sort_order" in out.columns:
-        missing = out["sort_order"].isna()
-        if missing.any():
-            top = conn.execute(select(func.coalesce(func.max(tbl.c.sort_order), 0))).scalar_one()
-            out.loc[missing, "sort_order"] = range(int(top) + 1, int(top) + 1 + int(missing.sum()))
+    _number_sort_order(conn, tbl, out)
     return out
 
 
@@ -384,7 +400,7 @@ def _replace_on_spark(
         rows = _merged_dimension(conn, frame, s)
         where = tbl.c[key].in_([_py(k) for k in rows[key]])
         return spark_writer.replace_slice(conn, tbl, where, rows), len(rows)
-    cols = list(s.period) if (replace_period and s.period) else list(s.period) + list(s.slice)
+    cols = _slice_columns(s, replace_period)
     combos = [tuple(_py(v) for v in k) for k in _combos(frame, cols)]
     _number_records(conn, tbl, frame)
     replaced = spark_writer.replace_slice(conn, tbl, _match(tbl, cols, combos), frame)
