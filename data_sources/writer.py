@@ -187,48 +187,34 @@ def write_all(
     from data_sources import app_store
 
     app = app_engine or app_store.get_app_engine(engine)
-    logs: list[dict] = []
-    if engine.dialect.name == "spark":
+    spark = engine.dialect.name == "spark"
+    logged = dict(period=period, period_end=period_end, source=source, loaded_by=loaded_by)
+    if spark:
         from data_sources import spark_writer
 
         app_store.reset_rebuilt_tables(app)
         counts = spark_writer.write_all(engine, frames)
+    else:
+        recreate_schema(engine, app)
+        with engine.begin() as conn:
+            counts = {t.name: insert_frame(conn, t, frames[t.name]) for t in LOAD_ORDER}
+            if app is engine:
+                _log_rebuild(conn, frames, counts, **logged)
+    if spark or app is not engine:
         with app.begin() as app_conn:
-            for table in LOAD_ORDER:
-                frame = frames[table.name]
-                record_load(
-                    app_conn,
-                    table_name=table.name,
-                    period=period,
-                    period_end=period_end,
-                    rows=counts[table.name],
-                    source=source,
-                    checksum=frame_checksum(frame),
-                    loaded_by=loaded_by,
-                )
-        return counts
-    recreate_schema(engine, app)
-    counts: dict[str, int] = {}
-    with engine.begin() as conn:
-        for table in LOAD_ORDER:
-            frame = frames[table.name]
-            counts[table.name] = insert_frame(conn, table, frame)
-            logs.append(
-                dict(
-                    table_name=table.name,
-                    period=period,
-                    period_end=period_end,
-                    rows=counts[table.name],
-                    source=source,
-                    checksum=frame_checksum(frame),
-                    loaded_by=loaded_by,
-                )
-            )
-        if app is engine:
-            for entry in logs:
-                record_load(conn, **entry)
-    if app is not engine:
-        with app.begin() as app_conn:
-            for entry in logs:
-                record_load(app_conn, **entry)
+            _log_rebuild(app_conn, frames, counts, **logged)
     return counts
+
+
+def _log_rebuild(
+    conn: Connection, frames: Mapping[str, pd.DataFrame], counts: Mapping[str, int], **logged
+) -> None:
+    """One load-log row per table of a rebuild (period, source, loaded_by as given)."""
+    for table in LOAD_ORDER:
+        record_load(
+            conn,
+            table_name=table.name,
+            rows=counts[table.name],
+            checksum=frame_checksum(frames[table.name]),
+            **logged,
+        )
