@@ -71,10 +71,10 @@ def app_store_default_in_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterat
     dir during tests: no test writes accounts or load logs into the project's data/."""
     from data_sources import config
 
-    saved = config.DEFAULT_APP_STORE_PATH
-    config.DEFAULT_APP_STORE_PATH = tmp_path_factory.mktemp("app_store") / "app_store.sqlite"
-    yield
-    config.DEFAULT_APP_STORE_PATH = saved
+    with pytest.MonkeyPatch.context() as mp:
+        store = tmp_path_factory.mktemp("app_store") / "app_store.sqlite"
+        mp.setattr(config, "DEFAULT_APP_STORE_PATH", store)
+        yield
 
 
 def in_ci() -> bool:
@@ -332,15 +332,9 @@ def spark_demo_url(
     the project's default data/app_store.sqlite."""
     url = spark_databases.new("demo")
     store = tmp_path_factory.mktemp("spark_app") / "app_store.sqlite"
-    before = os.environ.get("APP_STORE_URL")
-    os.environ["APP_STORE_URL"] = f"sqlite:///{store}"
-    try:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("APP_STORE_URL", f"sqlite:///{store}")
         build(url, "county")
-    finally:
-        if before is None:
-            os.environ.pop("APP_STORE_URL", None)
-        else:
-            os.environ["APP_STORE_URL"] = before
     return url
 
 

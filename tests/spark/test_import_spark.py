@@ -9,7 +9,6 @@ three townships = (8000+5000+14000) + (400+150+4800) + 3 × 115 = 32695."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,13 +36,9 @@ assert ENROLLED_JAN == 27000 + 5350 + 3 * 115 == 32695
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app store of this module (accounts, load log): a SQLite file of its own."""
     url = f"sqlite:///{tmp_path_factory.mktemp('spark_import') / 'app_store.sqlite'}"
-    before = os.environ.get("APP_STORE_URL")
-    os.environ["APP_STORE_URL"] = url
-    yield url
-    if before is None:
-        os.environ.pop("APP_STORE_URL", None)
-    else:
-        os.environ["APP_STORE_URL"] = before
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("APP_STORE_URL", url)
+        yield url
 
 
 @pytest.fixture(scope="module")
