@@ -17,9 +17,10 @@ from auth import roles as R
 from auth import store
 from data_sources import app_store, cases, init, scenarios
 from data_sources.load import load_file
-from data_sources.schema import enrollment, enrollment_target, load_log, plan_scenario
+from data_sources.schema import enrollment, load_log, plan_scenario
 from metrics import warehouse as W
 from tests.loading.helpers import ENROLL_HEADERS, demo_rows, standard, write_xlsx
+from tests.planning.helpers import official
 
 from .conftest import (
     LOGGED_END,
@@ -164,18 +165,6 @@ def test_load_logs_in_the_app_store_and_freshness_follows(
     app.dispose()
 
 
-def _official(engine: Engine, year: int) -> dict[tuple[str, str], int]:
-    with engine.connect() as conn:
-        found = conn.execute(
-            select(
-                enrollment_target.c.township_code,
-                enrollment_target.c.scheme,
-                enrollment_target.c.target,
-            ).where(enrollment_target.c.year == year)
-        ).fetchall()
-    return {(t, s): int(n) for t, s, n in found}
-
-
 @pytest.mark.parametrize(
     ("wh_kind", "app_kind"),
     [("duckdb", "sqlite"), ("duckdb", "postgresql"), ("postgresql", "mariadb")],
@@ -201,11 +190,11 @@ def test_scenario_adoption_across_two_stores(
 
     with pytest.raises(RuntimeError):  # a failure after the DELETE: nothing changes anywhere
         scenarios.adopt_scenario(wh, sid, "planner", app_engine=app, _fail_after_delete=True)
-    assert _official(wh, 2024) == TARGETS_2024
+    assert official(wh, 2024) == TARGETS_2024
     assert rows(app, load_log) == logged
 
     scenarios.adopt_scenario(wh, sid, "planner", app_engine=app)
-    assert _official(wh, 2024) == plan
+    assert official(wh, 2024) == plan
     with app.connect() as conn:
         adopted_by = conn.execute(
             select(plan_scenario.c.adopted_by).where(plan_scenario.c.scenario_id == sid)

@@ -18,6 +18,7 @@ from data_sources.engine import create_warehouse_engine
 from data_sources.schema import enrollment_target, load_log, plan_scenario, township
 from data_sources.writer import insert_frame, record_load, recreate_schema
 from metrics import planning
+from tests.planning.helpers import official
 
 TOWNS = pd.DataFrame(
     {
@@ -67,18 +68,6 @@ def engine(
         _small_warehouse(eng)
     yield eng
     eng.dispose()
-
-
-def official(engine: Engine, year: int) -> dict[tuple[str, str], int]:
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(
-                enrollment_target.c.township_code,
-                enrollment_target.c.scheme,
-                enrollment_target.c.target,
-            ).where(enrollment_target.c.year == year)
-        ).fetchall()
-    return {(r[0], r[1]): int(r[2]) for r in rows}
 
 
 def log_rows(engine: Engine) -> int:
