@@ -49,13 +49,18 @@ _registered: set[str] = set()
 _lock = threading.Lock()
 
 
-def _fontconfig() -> list[tuple[str, str]]:
-    """(file, family) pairs of fonts covering Chinese, as fontconfig reports them."""
+def fc_list_chinese(fields: str) -> list[str]:
+    """Lines of `fc-list :lang=zh` in the given fontconfig format ("%{file}\t%{family}"): the
+    fonts covering Chinese; no lines when fontconfig is missing or fails.
+
+    >>> isinstance(fc_list_chinese("%{file}"), list)
+    True
+    """
     if shutil.which("fc-list") is None:
         return []
     try:
         out = subprocess.run(
-            ["fc-list", ":lang=zh", "--format", "%{file}\t%{family}\n"],
+            ["fc-list", ":lang=zh", "--format", fields + "\n"],
             capture_output=True,
             text=True,
             timeout=10,
@@ -63,8 +68,13 @@ def _fontconfig() -> list[tuple[str, str]]:
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return []
+    return out.splitlines()
+
+
+def _fontconfig() -> list[tuple[str, str]]:
+    """(file, family) pairs of fonts covering Chinese, as fontconfig reports them."""
     pairs = []
-    for line in out.splitlines():
+    for line in fc_list_chinese("%{file}\t%{family}"):
         file, _, families = line.partition("\t")
         for family in families.split(","):
             if family.strip():

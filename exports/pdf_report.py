@@ -10,8 +10,6 @@ viewer. The bureau's faces are not on a Linux server; their free stand-ins (docx
 from __future__ import annotations
 
 import io
-import shutil
-import subprocess
 import tempfile
 from functools import lru_cache
 from pathlib import Path
@@ -19,7 +17,7 @@ from pathlib import Path
 from exports import ExportError
 from exports.briefing_content import Content
 from exports.docx_report import KPI_HEADER, kpi_rows, sections
-from exports.fonts import NO_FONT_MESSAGE, find_cjk_font
+from exports.fonts import NO_FONT_MESSAGE, fc_list_chinese, find_cjk_font
 from exports.watermark import PREFIX
 from exports.wording import full_width
 
@@ -38,20 +36,9 @@ FACES = {
 
 
 def _fontconfig() -> list[tuple[str, int, str, str]]:
-    if shutil.which("fc-list") is None:
-        return []
-    try:
-        out = subprocess.run(
-            ["fc-list", ":lang=zh", "--format", "%{file}\t%{index}\t%{family[0]}\t%{style[0]}\n"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return []
+    """(file, index in its collection, family, style) of the fonts covering Chinese."""
     rows = []
-    for line in out.splitlines():
+    for line in fc_list_chinese("%{file}\t%{index}\t%{family[0]}\t%{style[0]}"):
         parts = line.split("\t")
         if len(parts) == 4 and parts[1].isdigit():
             rows.append((parts[0], int(parts[1]), parts[2], parts[3]))
